@@ -1,0 +1,1 @@
+"""Deployment: the local stack and production configurations."""

@@ -1,0 +1,1 @@
+"""The local stack: a private MediaWiki, Redis, the web app and the Celery worker."""

@@ -1,0 +1,1 @@
+"""Convene: living documents and feedback consultations for wiki communities."""

@@ -1,0 +1,1 @@
+"""Pure analysis of feedback: language, duplicates, themes, per-unit aggregates."""

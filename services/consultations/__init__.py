@@ -1,0 +1,1 @@
+"""Consultation rounds on a document revision: which pages, when, in which languages."""

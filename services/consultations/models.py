@@ -1,0 +1,56 @@
+"""Consultations and the talk pages they watch."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.db import Base
+from services.documents.models import _enum, utcnow
+
+
+class ConsultationStatus(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    REPORTED = "reported"
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    title: Mapped[str] = mapped_column(String(255))
+    # The questions the working group asks the community.
+    prompts: Mapped[list] = mapped_column(default=list)
+    status: Mapped[ConsultationStatus] = mapped_column(
+        _enum(ConsultationStatus, "consultation_status"), default=ConsultationStatus.DRAFT)
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    pages: Mapped[list[WatchedPage]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="WatchedPage.id")
+
+
+class WatchedPage(Base):
+    """A talk page a consultation takes feedback from, and how far it was harvested."""
+
+    __tablename__ = "watched_pages"
+    __table_args__ = (UniqueConstraint("consultation_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(20), default="en")
+    # The wiki revision id last parsed; a harvest skips the page while it is unchanged.
+    last_revid: Mapped[int | None]
+    last_harvested_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="pages")

@@ -1,0 +1,1 @@
+"""Documents, their immutable revisions, and units with stable ids and lineage."""

@@ -1,0 +1,1 @@
+"""Feedback: comments with stable ids, their anchors to units, triage state, audit log."""

@@ -1,0 +1,149 @@
+"""Comments taken in from the wiki, where they point in the text, and what became of them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.db import Base
+from services.documents.models import _enum, utcnow
+
+
+class CommentSource(enum.Enum):
+    TALK_PAGE = "talk_page"
+    WIDGET = "widget"
+
+
+class TriageStatus(enum.Enum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly_accepted"
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"
+    OUT_OF_SCOPE = "out_of_scope"
+    ADDRESSED = "addressed"  # addressed in a revision
+
+
+class HiddenReason(enum.Enum):
+    REMOVED = "removed"          # no longer on the page
+    TEXT_HIDDEN = "texthidden"   # revision-deleted text
+    USER_HIDDEN = "userhidden"   # revision-deleted user name
+    SUPPRESSED = "suppressed"    # oversighted
+
+
+class AnchorMethod(enum.Enum):
+    HEADING = "heading"
+    LINK = "link"
+    QUOTE = "quote"
+    SIMILARITY = "similarity"
+    WIDGET = "widget"
+
+
+comment_themes = Table(
+    "comment_themes", Base.metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # DiscussionTools ids are unique within a page.
+        UniqueConstraint("consultation_id", "page_title", "item_id"),
+        Index("ix_comments_queue", "consultation_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    source: Mapped[CommentSource] = mapped_column(
+        _enum(CommentSource, "comment_source"), default=CommentSource.TALK_PAGE)
+    page_title: Mapped[str] = mapped_column(String(255))
+    # c-<author>-<timestamp>-<parent> as DiscussionTools forms it.
+    item_id: Mapped[str] = mapped_column(String(512))
+    parent_item_id: Mapped[str | None] = mapped_column(String(512))
+    heading: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(255))
+    posted_at: Mapped[datetime | None] = mapped_column(index=True)
+    level: Mapped[int] = mapped_column(default=1)
+    text_html: Mapped[str | None] = mapped_column(Text)
+    text_plain: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(20), default="und", index=True)
+    # The wiki revision the comment was last seen in, and the document revision it answers.
+    wiki_revid: Mapped[int | None]
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    hidden_reason: Mapped[HiddenReason | None] = mapped_column(_enum(HiddenReason, "hidden_reason"))
+    hidden_at: Mapped[datetime | None]
+
+    status: Mapped[TriageStatus] = mapped_column(
+        _enum(TriageStatus, "triage_status"), default=TriageStatus.NEW)
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(Text, default="")       # private to the working group
+    response: Mapped[str] = mapped_column(Text, default="")   # public answer to the community
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    anchors: Mapped[list[Anchor]] = relationship(
+        back_populates="comment", cascade="all, delete-orphan")
+    versions: Mapped[list[CommentVersion]] = relationship(
+        back_populates="comment", cascade="all, delete-orphan", order_by="CommentVersion.id")
+    themes: Mapped[list[Theme]] = relationship(secondary=comment_themes)
+
+
+class CommentVersion(Base):
+    """An earlier text of a comment that was edited on the wiki."""
+
+    __tablename__ = "comment_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    text_html: Mapped[str | None] = mapped_column(Text)
+    text_plain: Mapped[str | None] = mapped_column(Text)
+    wiki_revid: Mapped[int | None]
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="versions")
+
+
+class Anchor(Base):
+    """A comment speaks of a unit (by its stable key) of a document revision."""
+
+    __tablename__ = "anchors"
+    __table_args__ = (UniqueConstraint("comment_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    unit_key: Mapped[str] = mapped_column(String(32), index=True)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    method: Mapped[AnchorMethod] = mapped_column(_enum(AnchorMethod, "anchor_method"))
+    confidence: Mapped[float] = mapped_column(default=1.0)
+
+    comment: Mapped[Comment] = relationship(back_populates="anchors")
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("consultation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """Who changed what in the triage of a comment, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict] = mapped_column(default=dict)
+    after: Mapped[dict] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""Per-unit translations and their staleness against the source unit."""
