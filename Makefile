@@ -80,3 +80,10 @@ migration: venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Until the first release, the schema is one initial migration, regenerated from the models.
+migration-reset: venv
+	rm -f services/migrations/versions/0001_initial_schema.py
+	$(PY) -c "from services.db import alembic_config, import_models; from alembic import command; \
+	  import_models(); command.revision(alembic_config('sqlite:///$(STATE)/migration.sqlite3'), \
+	  message='initial schema', autogenerate=True, rev_id='0001')" && rm -f $(STATE)/migration.sqlite3
