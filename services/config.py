@@ -32,6 +32,8 @@ class Config:
     wiki_api_url: str = "http://127.0.0.1:8765/api.php"
     # pywikibot's family name for that wiki (code == family for a single-site wiki).
     wiki_family: str = "convene"
+    # pywikibot's site code within that family; empty means the family name (single-site wiki).
+    wiki_code: str = ""
     wiki_username: str = "ConveneBot"
     # The operator's pywikibot directory (user-config.py, user-password.py).
     # Empty means the one the local stack generates under state_dir.

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+# pywikibot reads its configuration once, at import: give the test session its own empty
+# directory (cookies, caches) before any test module imports it. Wikis are registered at run
+# time by the integration fixtures.
+os.environ["PYWIKIBOT_DIR"] = tempfile.mkdtemp(prefix="convene-pwb-")
+os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
 
 import pytest
 from sqlalchemy import text

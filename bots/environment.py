@@ -1,0 +1,21 @@
+"""Where pywikibot finds its configuration, settled before pywikibot is imported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def prepare_pywikibot(env: dict[str, str] | None = None) -> None:
+    """Set ``PYWIKIBOT_DIR`` from Convene's settings unless the operator already chose one."""
+    env = os.environ if env is None else env
+    if "pywikibot" in sys.modules or "PYWIKIBOT_DIR" in env:
+        return
+    state = Path(env.get("CONVENE_STATE_DIR", Path.cwd() / ".state"))
+    directory = Path(env.get("CONVENE_PYWIKIBOT_DIR") or state / "pywikibot")
+    if (directory / "user-config.py").is_file():
+        env["PYWIKIBOT_DIR"] = str(directory)
+    else:
+        # No configuration yet: Convene registers the wiki itself (bots.site.get_site).
+        env.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
