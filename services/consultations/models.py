@@ -54,3 +54,42 @@ class WatchedPage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="pages")
+
+
+class HarvestOutcome(enum.Enum):
+    OK = "ok"              # every watched page read (and parsed where it changed)
+    PARTIAL = "partial"    # some pages could not be read or parsed; see problems
+    FAILED = "failed"      # the wiki could not be asked at all
+
+
+class HarvestRun(Base):
+    """One harvest of a consultation: what it read, what it changed, what it could not use."""
+
+    __tablename__ = "harvest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[HarvestOutcome] = mapped_column(
+        _enum(HarvestOutcome, "harvest_outcome"), default=HarvestOutcome.OK)
+    pages_checked: Mapped[int] = mapped_column(default=0)
+    pages_parsed: Mapped[int] = mapped_column(default=0)
+    requests: Mapped[int] = mapped_column(default=0)
+    comments_new: Mapped[int] = mapped_column(default=0)
+    comments_edited: Mapped[int] = mapped_column(default=0)
+    comments_hidden: Mapped[int] = mapped_column(default=0)
+    comments_restored: Mapped[int] = mapped_column(default=0)
+    # Human-readable lines: "<page>: <what could not be attributed or read>".
+    problems: Mapped[list] = mapped_column(default=list)
+
+
+class CommentOrigin(Base):
+    """The wiki revision that added a harvested comment; its deletion flags can hide it."""
+
+    __tablename__ = "comment_origins"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    # None when the revision could not be told (e.g. older than the history read).
+    revid: Mapped[int | None]
