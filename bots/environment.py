@@ -14,8 +14,10 @@ def prepare_pywikibot(env: dict[str, str] | None = None) -> None:
         return
     state = Path(env.get("CONVENE_STATE_DIR", Path.cwd() / ".state"))
     directory = Path(env.get("CONVENE_PYWIKIBOT_DIR") or state / "pywikibot")
-    if (directory / "user-config.py").is_file():
-        env["PYWIKIBOT_DIR"] = str(directory)
-    else:
-        # No configuration yet: Convene registers the wiki itself (bots.site.get_site).
-        env.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
+    config_file = directory / "user-config.py"
+    if not config_file.is_file():
+        # No configuration yet: Convene registers the wiki itself (bots.site.get_site). The
+        # empty file keeps pywikibot's caches and cookies here, not in the working directory.
+        directory.mkdir(parents=True, exist_ok=True)
+        config_file.write_text("# Convene registers its wiki at run time (bots/site.py)\n")
+    env["PYWIKIBOT_DIR"] = str(directory)

@@ -45,6 +45,8 @@ class Config:
     # wherever either library reads it, and longer than any task runs.
     visibility_timeout: int = 3600
     harvest_interval_seconds: int = 300
+    # How often the worker asks the wiki whether it answers (the health endpoint shows it).
+    wiki_check_interval_seconds: float = 30.0
     # Seconds a wiki request may take before it is treated as failed.
     wiki_timeout: float = 30.0
     environment: str = "development"

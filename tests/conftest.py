@@ -11,8 +11,10 @@ from pathlib import Path
 # pywikibot reads its configuration once, at import: give the test session its own empty
 # directory (cookies, caches) before any test module imports it. Wikis are registered at run
 # time by the integration fixtures.
+# (pywikibot falls back to the working directory when its directory has no user-config.py.)
 os.environ["PYWIKIBOT_DIR"] = tempfile.mkdtemp(prefix="convene-pwb-")
-os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
+Path(os.environ["PYWIKIBOT_DIR"], "user-config.py").write_text("# wikis are registered at run time\n")
+os.environ.pop("PYWIKIBOT_NO_USER_CONFIG", None)
 
 import pytest
 from sqlalchemy import text

@@ -39,20 +39,64 @@ def free_port() -> int:
 
 def read_pid(pidfile: Path) -> int | None:
     try:
-        return int(pidfile.read_text().strip())
-    except (FileNotFoundError, ValueError):
+        return int(pidfile.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
         return None
 
 
 def is_running(pidfile: Path) -> bool:
-    pid = read_pid(pidfile)
-    if pid is None:
-        return False
+    """True while any live (non-zombie) process of the group named by ``pidfile`` remains."""
+    pid = _owned_pid(pidfile)
+    return pid is not None and _group_alive(pid)
+
+
+def _owned_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile`` unless that number now belongs to a process we did not start.
+
+    The pid file also records the leader's start time: a stale file whose pid was reused by
+    an unrelated process must never lead us to signal that process. (While any member of our
+    group lives, the kernel does not hand the group's number to a new process.)
+    """
     try:
-        os.killpg(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+        pid_text, *rest = pidfile.read_text().split()
+        pid = int(pid_text)
+    except (FileNotFoundError, ValueError):
+        return None
+    recorded = rest[0] if rest else None
+    current = _start_time(pid)
+    if recorded is not None and current is not None and current != recorded:
+        return None
+    return pid
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2:].split()[19]
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes of process group ``pgid``; zombies (exited, not yet reaped) excluded.
+
+    Zombies matter here: an orphan's zombie lingers until PID 1 reaps it (some container
+    inits never do), and ``killpg(pgid, 0)`` still succeeds on it although it holds no port.
+    """
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited while we looked
+            continue
+        # Fields after the command name, which is in parentheses and may contain spaces.
+        fields = stat[stat.rfind(")") + 2:].split()
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
 
 
 def start(argv: Sequence[str], *, pidfile: Path, logfile: Path,
@@ -65,25 +109,34 @@ def start(argv: Sequence[str], *, pidfile: Path, logfile: Path,
                                 env=dict(env) if env is not None else None, cwd=cwd,
                                 start_new_session=True)
     _children[proc.pid] = proc
-    pidfile.write_text(str(proc.pid))
+    pidfile.write_text(f"{proc.pid} {_start_time(proc.pid) or ''}".strip() + "\n")
     return proc.pid
 
 
-def stop(pidfile: Path, timeout: float = 10.0) -> bool:
-    """Stop the process group named by ``pidfile``: TERM, then KILL. True if one was running."""
-    pid = read_pid(pidfile)
+def stop(pidfile: Path, timeout: float = 10.0, *, leader_first: bool = False) -> bool:
+    """Stop the process group named by ``pidfile``: TERM, then KILL. True if one was running.
+
+    ``leader_first`` sends TERM to the leader alone and gives it ``timeout`` to shut its
+    children down itself (a Celery worker re-queues its unacknowledged tasks, gunicorn lets
+    requests finish); whatever is left of the group then gets TERM, and KILL after that.
+    """
+    pid = _owned_pid(pidfile)
     if pid is None:
+        pidfile.unlink(missing_ok=True)
         return False
-    was_running = is_running(pidfile)
+    was_running = _group_alive(pid)
     if was_running:
-        _signal_group(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _group_alive(pid):
-            time.sleep(0.05)
+        if leader_first:
+            _signal(pid, signal.SIGTERM)
+            _wait_group_gone(pid, timeout)
+        if _group_alive(pid):
+            _signal_group(pid, signal.SIGTERM)
+            _wait_group_gone(pid, timeout)
         if _group_alive(pid):
             _signal_group(pid, signal.SIGKILL)
-            while _group_alive(pid):
-                time.sleep(0.05)
+            if not _wait_group_gone(pid, 10.0):
+                raise StackError(f"process group {pid} ({pidfile}) survived SIGKILL: "
+                                 f"{group_members(pid)}")
     child = _children.pop(pid, None)
     if child is not None:
         child.wait()
@@ -118,16 +171,29 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _wait_group_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _group_alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _group_alive(pid: int) -> bool:
     try:
         os.killpg(pid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    # A leader that is our own exited child stays a zombie until reaped; reap, then look again.
+    # A leader that is our own exited child stays a zombie until reaped: reap it here.
     child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        try:
-            os.killpg(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-    return True
+    if child is not None:
+        child.poll()
+    return bool(group_members(pid))

@@ -15,6 +15,8 @@ class LocalRedis:
     root: Path
     port: int
     host: str = "127.0.0.1"
+    # Where the server log goes; None means ``root``.
+    log_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -26,7 +28,7 @@ class LocalRedis:
 
     @property
     def logfile(self) -> Path:
-        return self.root / "redis.log"
+        return (self.log_dir or self.root) / "redis.log"
 
     def up(self, timeout: float = 15.0) -> "LocalRedis":
         if self.is_up():

@@ -1,8 +1,10 @@
 """A private MediaWiki (Debian's ``mediawiki`` package, SQLite) served by ``php -S`` on loopback.
 
-Everything lives under one directory: ``conf/LocalSettings.php``, ``data/`` (the SQLite files),
-``logs/``, ``credentials.json`` (generated passwords, mode 0600) and ``server.pid``. The system's
-own ``/etc/mediawiki`` is never touched: ``MW_CONFIG_FILE`` points MediaWiki at ours.
+Everything lives under one directory: ``conf/LocalSettings.php`` (plus ``conf/Extra.php``, the
+caller's ``extra_settings``, rewritten on every ``up()`` without reinstalling), ``data/`` (the
+SQLite files), ``logs/``, ``credentials.json`` (generated passwords, mode 0600) and
+``server.pid``. The system's own ``/etc/mediawiki`` is never touched: ``MW_CONFIG_FILE`` points
+MediaWiki at ours.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class LocalWiki:
     site_name: str = "Convene Wiki"
     host: str = "127.0.0.1"
     workers: int = 4
+    # Where the server log goes; None means ``root/logs``.
+    log_dir: Path | None = None
     _credentials: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -71,7 +75,13 @@ class LocalWiki:
         return self.root / "server.pid"
 
     @property
+    def extra_settings_file(self) -> Path:
+        return self.root / "conf" / "Extra.php"
+
+    @property
     def logfile(self) -> Path:
+        if self.log_dir is not None:
+            return self.log_dir / "wiki.log"
         return self.root / "logs" / "server.log"
 
     @property
@@ -104,18 +114,24 @@ class LocalWiki:
 
     def up(self, timeout: float = 30.0) -> "LocalWiki":
         """Install (once) and serve the wiki; recover from a half-finished earlier attempt."""
+        if self._install_is_current():
+            # MediaWiki reads its settings on every request: no restart needed for a change.
+            self._write_extra_settings()
         if self.is_up():
             return self
         if processes.is_running(self.pidfile):  # ours, but not answering: restart it
             processes.stop(self.pidfile)
         if processes.port_in_use(self.port, self.host):
             raise StackError(f"wiki: port {self.port} is already in use by another program; "
-                             f"choose another port (CONVENE_WIKI_PORT) or stop that program")
+                             f"choose another port (CONVENE_WIKI_API_URL) or stop that program")
         if not self._install_is_current():
             self._install()
         env = {**os.environ, "MW_CONFIG_FILE": str(self.settings_file),
                "PHP_CLI_SERVER_WORKERS": str(self.workers)}
-        processes.start(["php", "-S", f"{self.host}:{self.port}", "-t", str(MW_DIR)],
+        # revalidate_freq=0: opcache sees an edited setting or extension file at once,
+        # not up to 2 s later.
+        processes.start(["php", "-d", "opcache.revalidate_freq=0",
+                         "-S", f"{self.host}:{self.port}", "-t", str(MW_DIR)],
                         pidfile=self.pidfile, logfile=self.logfile, env=env)
         processes.wait_until(self.is_up, timeout=timeout, what=f"wiki on port {self.port}",
                              alive=lambda: processes.is_running(self.pidfile), log=self.logfile)
@@ -136,8 +152,22 @@ class LocalWiki:
             return False
 
     def _wanted_install(self) -> dict:
-        return {"lang": self.lang, "timezone": self.timezone, "port": self.port,
-                "extra_settings": self.extra_settings}
+        # What install.php bakes in; extra_settings live in Extra.php and need no reinstall.
+        return {"lang": self.lang, "timezone": self.timezone, "host": self.host, "port": self.port}
+
+    def _write_extra_settings(self) -> None:
+        text = f"<?php\n// Written by Convene's local stack on every start; edits are lost.\n" \
+               f"{self.extra_settings}\n"
+        path = self.extra_settings_file
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+            # MediaWiki drops its parser cache when LocalSettings.php changes, not Extra.php.
+            if self.settings_file.is_file():
+                os.utime(self.settings_file)
+
+    def is_installed(self) -> bool:
+        """Installed, completely, with this language, time zone, host and port."""
+        return self._install_is_current()
 
     def _install_is_current(self) -> bool:
         try:
@@ -161,6 +191,7 @@ class LocalWiki:
                    "--skins=Vector", self.site_name, "WikiAdmin"], env)
         with self.settings_file.open("a") as fh:
             fh.write(self._test_settings())
+        self._write_extra_settings()
         self._php(["createAndPromote.php", "--bot", "--sysop", BOT_NAME,
                    creds[BOT_NAME]["password"]], env)
         self._php(["createBotPassword.php", "--appid", BOT_APP, "--grants", BOT_GRANTS,
@@ -186,7 +217,7 @@ $wgLocaltimezone = '{self.timezone}';
 // Let sysops hide revisions the way oversighters do on large wikis.
 $wgGroupPermissions['sysop']['suppressrevision'] = true;
 $wgGroupPermissions['sysop']['viewsuppressed'] = true;
-{self.extra_settings}
+require_once __DIR__ . '/Extra.php';
 """
 
     def _php(self, args: list[str], env: dict) -> None:
@@ -199,9 +230,14 @@ $wgGroupPermissions['sysop']['viewsuppressed'] = true;
 
     # -- pywikibot -----------------------------------------------------------------------
 
-    def pywikibot_files(self, user: str = BOT_NAME, *, local_throttle: bool = True) -> tuple[str, str]:
-        """The text of ``user-config.py`` and ``user-password.py`` for ``user`` on this wiki."""
-        fam = self.family
+    def pywikibot_files(self, user: str = BOT_NAME, *, local_throttle: bool = True,
+                        family: str | None = None) -> tuple[str, str]:
+        """The text of ``user-config.py`` and ``user-password.py`` for ``user`` on this wiki.
+
+        ``family`` names the wiki for pywikibot (default ``local<port>``); the local stack
+        passes Convene's ``wiki_family`` so the bots and this file agree.
+        """
+        fam = family or self.family
         throttle = """
 # The local stack's wiki: nobody else edits it, so no throttling and no maxlag waits.
 put_throttle = 0
@@ -224,12 +260,16 @@ socket_timeout = (3, 30)
                    f"{self.credentials[user]['botpassword']!r}))\n"
         return config, password
 
-    def write_pywikibot_dir(self, directory: Path, user: str = BOT_NAME) -> Path:
+    def write_pywikibot_dir(self, directory: Path, user: str = BOT_NAME,
+                            family: str | None = None) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        config, password = self.pywikibot_files(user)
+        config, password = self.pywikibot_files(user, family=family)
         (directory / "user-config.py").write_text(config)
         pw = directory / "user-password.py"
-        pw.write_text(password)
+        # Created 0600 before the password is written, never readable by others.
+        fd = os.open(pw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password)
         pw.chmod(0o600)
         return directory
 

@@ -1,0 +1,46 @@
+"""Edit summaries and other text the bots write on a wiki, looked up by key and language.
+
+Messages live in ``bots/i18n/<lang>.json`` (``qqq.json`` documents each key), the way
+pywikibot's scripts keep theirs; a language without a message falls back to English.
+Parameters are written ``%(name)s``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+FALLBACK = "en"
+
+
+class MessageError(KeyError):
+    """A message key that no language file defines, or a parameter it needs is missing."""
+
+
+@cache
+def _bundle(lang: str) -> dict[str, str]:
+    try:
+        raw = resources.files("bots.i18n").joinpath(f"{lang}.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return {key: value for key, value in json.loads(raw).items() if not key.startswith("@")}
+
+
+def message(key: str, lang: str = FALLBACK, **params: object) -> str:
+    """The message ``key`` in ``lang`` (else English) with its parameters filled in."""
+    for candidate in (lang, lang.split("-")[0], FALLBACK):
+        template = _bundle(candidate).get(key)
+        if template is not None:
+            break
+    else:
+        raise MessageError(f"no message {key!r} in bots/i18n/{FALLBACK}.json")
+    try:
+        return template % params
+    except KeyError as exc:
+        raise MessageError(f"message {key!r} needs the parameter {exc.args[0]!r}") from None
+
+
+def documented_keys() -> tuple[set[str], set[str]]:
+    """The keys English defines and the keys ``qqq.json`` documents (they must agree)."""
+    return set(_bundle(FALLBACK)), set(_bundle("qqq"))

@@ -1,0 +1,48 @@
+"""Edit summaries are messages: every key documented, every language complete, English fallback."""
+
+import json
+from importlib import resources
+
+import pytest
+
+from bots.messages import MessageError, documented_keys, message
+
+PARAMS = {"label": "October 2022", "date": "2022-10-01", "document": "Leadership definition",
+          "language": "fr", "summary": "S"}
+
+
+def test_every_english_message_is_documented_in_qqq():
+    english, documented = documented_keys()
+    assert english and english == documented
+
+
+@pytest.mark.parametrize("name", sorted(
+    p.name for p in resources.files("bots.i18n").iterdir() if p.name.endswith(".json")))
+def test_every_language_file_fills_the_same_parameters(name):
+    messages = json.loads(resources.files("bots.i18n").joinpath(name).read_text("utf-8"))
+    english, _ = documented_keys()
+    assert set(messages) - {"@metadata"} <= english
+    if name != "qqq.json":
+        for key, text in messages.items():
+            if key != "@metadata":
+                assert text % PARAMS  # no parameter the callers do not give
+
+
+def test_summary_names_the_revision_in_the_wiki_language():
+    en = message("convene-publish-source-summary", "en", **PARAMS)
+    fr = message("convene-publish-source-summary", "fr", **PARAMS)
+    assert "October 2022" in en and "2022-10-01" in en and "Leadership definition" in en
+    assert "October 2022" in fr and fr != en and "révision" in fr
+
+
+@pytest.mark.parametrize("lang", ["xx", "de-formal", "pt-br"])
+def test_a_language_without_messages_falls_back_to_english(lang):
+    assert message("convene-publish-changelog-summary", lang, **PARAMS) == \
+        message("convene-publish-changelog-summary", "en", **PARAMS)
+
+
+def test_unknown_key_and_missing_parameter_name_the_problem():
+    with pytest.raises(MessageError, match="convene-nope"):
+        message("convene-nope")
+    with pytest.raises(MessageError, match="'label'"):
+        message("convene-publish-source-summary", "en", document="D", date="x")
