@@ -223,6 +223,7 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
                  progress: Callable[[PageOutcome], None] | None = None, **kwargs):
         generator = site.preloadpages(pages, groupsize=site.maxlimit, content=True)
         super().__init__(site=site, generator=generator, **kwargs)
+        self.all_pages = pages
         self.wanted = wanted
         self.records = records
         self.journal = journal
@@ -367,6 +368,13 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
             self.counter[Action.CONFLICT.value] += 1
             if self.progress is not None:
                 self.progress(outcome)
+
+    def refresh_links(self) -> None:
+        """Purge the run's pages once if it created any: links between them (to the changelog,
+        to a language page) were rendered before their targets existed and would stay red
+        until the wiki's job queue gets round to it, which on a quiet wiki may be never."""
+        if any(o.action is Action.CREATE for o, _ in self.saved):
+            self.site.purgepages(self.all_pages, forcelinkupdate=True)
 
     def _other_editor(self, page: pywikibot.Page, state: WikiState) -> str:
         """Who, besides Convene's account, edited the page last (history read only here)."""
@@ -518,6 +526,7 @@ def publish_revisions(config: Config, db: Database, revision_ids: list[int], *,
             bot.run()
             if not simulated:
                 bot.verify_saved()
+                bot.refresh_links()
         except Exception as exc:
             if not is_outage(exc):
                 raise

@@ -10,7 +10,7 @@ from bots.publish import publish_revision
 from bots.publish_pages import wanted_pages
 from bots.publish_plan import Action, normalize
 from bots.publish_state import Drift, DriftResolution, PageKind, PublishedPage
-from publish_support import history, make_document, new_revision, wiki_page
+from publish_support import history, make_document, new_revision, parsed_html, wiki_page
 from services.documents.models import Revision, RevisionStatus
 from services.translations.status import save_translation
 
@@ -58,6 +58,8 @@ def test_publish_creates_every_page_then_a_second_run_edits_nothing(wiki_config,
         assert page.latest_revision.user == site.user()
     assert "Objectif" in wiki_page(site, f"{title}/fr").text
     assert first.source_url.endswith("/index.php/" + title.replace(" ", "_"))
+    # Links between the new pages (header → changelog) render as existing pages, not red links.
+    assert "redlink=1" not in parsed_html(site, title)
 
     second = publish_revision(wiki_config, db, revision_id, site=site)
     assert by_action(second) == {Action.UNCHANGED: titles}
