@@ -1,0 +1,1 @@
+"""Sign-in (local accounts and the wiki's OAuth 2), sessions, API tokens, roles and scopes."""

@@ -1,0 +1,82 @@
+"""The dashboard's messages: JSON catalogues per language (en, qqq documents each key), as on
+MediaWiki and translatewiki.net, with ``$1`` parameters and a small ``{{PLURAL:$1|one|other}}``.
+
+Missing translations fall back to English. Text direction follows the language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "i18n"
+DEFAULT_LANGUAGE = "en"
+# Languages (and scripts) written right to left, by code as MediaWiki spells them.
+RTL_LANGUAGES = frozenset({
+    "ar", "arc", "arz", "azb", "bcc", "bgn", "bqi", "ckb", "dv", "fa", "glk", "he", "khw",
+    "kk-arab", "ks", "ks-arab", "ku-arab", "lki", "lrc", "luz", "mzn", "nqo", "pnb", "ps",
+    "sd", "sdh", "skr", "skr-arab", "ug", "ug-arab", "ur", "yi",
+})
+_PARAM = re.compile(r"\$(\d+)")
+_PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^{}]*)\}\}")
+_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def direction(language: str | None) -> str:
+    """``rtl`` or ``ltr`` for a language code; ``auto`` when the language is unknown."""
+    if not language or language in ("und", "mul", "zxx"):
+        return "auto"
+    code = language.lower()
+    return "rtl" if code in RTL_LANGUAGES or code.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> dict[str, str]:
+    path = CATALOGUE_DIR / f"{language}.json"
+    if not _CODE.match(language) or not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("@")}
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in CATALOGUE_DIR.glob("*.json") if p.stem != "qqq"))
+
+
+def choose_language(requested: str | None, accepted: Iterable[str] = ()) -> str:
+    """The UI language: ``uselang`` if we have it, else the browser's best, else English."""
+    available = available_languages()
+    for code in ([requested] if requested else []) + list(accepted):
+        code = (code or "").lower()
+        if code in available:
+            return code
+        if code.split("-")[0] in available:
+            return code.split("-")[0]
+    return DEFAULT_LANGUAGE
+
+
+def _plural(match: re.Match, params: tuple) -> str:
+    index = int(match.group(1)) - 1
+    forms = match.group(2).split("|")
+    try:
+        n = float(str(params[index]).replace(",", ""))
+    except (IndexError, ValueError):
+        n = 0
+    # English-like rule; catalogues for languages with more forms list the "other" form last.
+    return forms[0] if n == 1 else forms[-1]
+
+
+def message(language: str, key: str, *params) -> str:
+    """The text of ``key`` in ``language`` (or English), with parameters filled in."""
+    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        return f"⧼{key}⧽"  # as MediaWiki shows a missing message: visible, not fatal
+    if "$" not in text:  # most messages: nothing to fill in
+        return text
+    text = _PLURAL.sub(lambda m: _plural(m, params), text)
+    return _PARAM.sub(lambda m: str(params[int(m.group(1)) - 1])
+                      if int(m.group(1)) <= len(params) else m.group(0), text)

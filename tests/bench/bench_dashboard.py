@@ -1,0 +1,273 @@
+"""Dashboard and API under load: 100,000 comments, gunicorn with 2 workers, 20 s of traffic.
+
+Seeds 100,000 comments across 3 consultations and 10 languages into a fresh SQLite
+database (or CONVENE_BENCH_DATABASE_URL), starts gunicorn (2 sync workers) on a free
+loopback port, and runs a bounded thread pool against it for 20 s: the filtered feedback
+API (token) and the queue page (signed-in session), with varied filters, searches and
+next-page cursors. Then the same pool for 10 s against a trivial endpoint of the same
+server, the baseline. Prints, as its last line,
+``bench dashboard: items=… api_p50_ms=… api_p95_ms=… page_p95_ms=… rps=… baseline_rps=…``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+
+from services.config import load_config  # noqa: E402
+from services.db import Database  # noqa: E402
+from services.feedback.models import (Anchor, AnchorMethod, Comment, Theme,  # noqa: E402
+                                      TriageStatus, comment_themes)
+
+ITEMS = int(os.environ.get("CONVENE_BENCH_ITEMS", 100_000))
+DURATION = float(os.environ.get("CONVENE_BENCH_SECONDS", 20))
+BASELINE_DURATION = 10.0
+CONCURRENCY = 4
+LANGUAGES = ["en", "fr", "de", "es", "ar", "pl", "sr", "ckb", "ja", "pt"]
+WORDS = ("leadership community volunteer definition paragraph translation proposal support "
+         "oppose agree consensus draft revision meeting mentor learning skills facilitate "
+         "collaborate trust inclusive feedback question answer example wiki newcomers "
+         "autonomy shared vision culture resilience decentralized").split()
+STATUSES = list(TriageStatus)
+START = datetime(2024, 1, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(db: Database, rng: random.Random) -> dict:
+    """The documents, 3 consultations, themes, 100,000 comments with anchors, users."""
+    import dashboard_factory as factory
+    from services.web.auth.users import create_user, issue_token, set_password
+    from services.web.auth.models import Role
+
+    with db.session() as s:
+        _, rev, units = factory.document(s, units=[(k, f"{t} {i}") for i in range(10)
+                                                   for k, t in factory.DEFINITION])
+        consultations = [factory.consultation(s, rev, title=f"Round {n}").id for n in range(3)]
+        themes = {cid: [Theme(consultation_id=cid, name=f"theme {t}") for t in range(12)]
+                  for cid in consultations}
+        s.add_all([t for ts in themes.values() for t in ts])
+        s.flush()
+        theme_ids = {cid: [t.id for t in ts] for cid, ts in themes.items()}
+        unit_keys = [u.key for u in units]
+        user = create_user(s, "Bench", Role.TRIAGER)
+        set_password(user, "bench password 123")
+        _, token = issue_token(s, user, "bench")
+    authors = [f"User {n}" for n in range(500)]
+    batch = 5000
+    with db.engine.begin() as conn:
+        next_id = 1
+        while next_id <= ITEMS:
+            rows, anchors, links = [], [], []
+            for cid_index in range(next_id, min(ITEMS, next_id + batch - 1) + 1):
+                cid = consultations[cid_index % 3]
+                words = rng.choices(WORDS, k=rng.randint(8, 40))
+                text = " ".join(words).capitalize() + "."
+                author = rng.choice(authors)
+                posted = START + timedelta(seconds=rng.randint(0, 60 * 86400))
+                rows.append({
+                    "id": cid_index, "consultation_id": cid, "page_title": f"Talk:Round/{cid_index % 40}",
+                    "item_id": f"c-{author.replace(' ', '_')}-{posted:%Y%m%d%H%M%S}-{cid_index}",
+                    "parent_item_id": None, "heading": rng.choice(WORDS).title(),
+                    "author": author, "posted_at": posted, "level": 1,
+                    "text_html": f"<p>{text}</p>", "text_plain": text,
+                    "language": rng.choice(LANGUAGES), "wiki_revid": 1000 + cid_index,
+                    "status": rng.choices(STATUSES, weights=[50, 10, 10, 5, 8, 5, 5, 7])[0],
+                    "note": "", "response": "", "assignee": None,
+                })
+                anchors.append({"comment_id": cid_index, "unit_key": rng.choice(unit_keys),
+                                "revision_id": rev.id, "method": AnchorMethod.SIMILARITY,
+                                "confidence": 0.7})
+                if rng.random() < 0.2:
+                    links.append({"comment_id": cid_index, "theme_id": rng.choice(theme_ids[cid])})
+            conn.execute(insert(Comment), rows)
+            conn.execute(insert(Anchor), anchors)
+            if links:
+                conn.execute(insert(comment_themes), links)
+            next_id += batch
+    if db.url.startswith("sqlite"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return {"consultations": consultations, "themes": theme_ids, "units": unit_keys,
+            "token": token, "user": "Bench", "password": "bench password 123"}
+
+
+class Client:
+    """One keep-nothing HTTP client (gunicorn's sync workers close every connection)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            all_headers = {**(headers or {})}
+            if self.cookie:
+                all_headers["Cookie"] = self.cookie
+            conn.request(method, path, body=body, headers=all_headers)
+            response = conn.getresponse()
+            data = response.read()
+            cookie = response.getheader("Set-Cookie")
+            if cookie:
+                self.cookie = cookie.split(";", 1)[0]
+            return response.status, dict(response.getheaders()), data
+        finally:
+            conn.close()
+
+    def sign_in(self, name: str, password: str) -> None:
+        _, _, page = self.request("GET", "/auth/signin")
+        token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+        status, _, _ = self.request("POST", "/auth/signin", urlencode(
+            {"name": name, "password": password, "csrf_token": token}),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 302, f"sign-in failed with {status}"
+
+
+def random_filter(rng: random.Random, data: dict) -> dict:
+    params: dict = {}
+    roll = rng.random()
+    if rng.random() < 0.8:
+        params["consultation"] = rng.choice(data["consultations"])
+    if roll < 0.5:
+        params["status"] = rng.choice(STATUSES).value
+    if rng.random() < 0.5:
+        params["language"] = rng.choice(LANGUAGES)
+    if rng.random() < 0.15 and "consultation" in params:
+        params["theme"] = rng.choice(data["themes"][params["consultation"]])
+    if rng.random() < 0.1:
+        params["unit"] = rng.choice(data["units"])
+    if rng.random() < 0.15:
+        params["q"] = rng.choice(WORDS)
+    if rng.random() < 0.1:
+        params["sort"] = "updated"
+    return params
+
+
+def load(port: int, data: dict, seconds: float, kind: str) -> dict[str, list[float]]:
+    """CONCURRENCY threads sending requests for ``seconds``; latencies (ms) per request kind."""
+    results: dict[str, list[float]] = {"api": [], "page": [], "baseline": [], "errors": []}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(seed_value: int):
+        rng = random.Random(seed_value)
+        client = Client(port)
+        if kind == "mixed":
+            client.sign_in(data["user"], data["password"])
+        cursors: list[str] = []
+        api_headers = {"Authorization": f"Bearer {data['token']}"}
+        while time.monotonic() < deadline:
+            if kind == "baseline":
+                label, path, headers = "baseline", "/_bench/baseline", {}
+            else:
+                params = random_filter(rng, data)
+                if cursors and rng.random() < 0.3:
+                    params = cursors.pop()
+                label = "api" if rng.random() < 0.6 else "page"
+                prefix = "/api/v1/feedback" if label == "api" else "/dashboard/queue"
+                path, headers = f"{prefix}?{urlencode(params)}", api_headers if label == "api" else {}
+            started = time.perf_counter()
+            status, _, body = client.request("GET", path, headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if status != 200:
+                    results["errors"].append(status)
+                    continue
+                results[label].append(elapsed)
+            if label == "api" and len(cursors) < 10:
+                page = json.loads(body)
+                if page["next_cursor"]:
+                    nxt = dict(params)
+                    nxt["cursor"] = page["next_cursor"]
+                    cursors.append(nxt)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONCURRENCY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    rng = random.Random(20241001)
+    state = Path(tempfile.mkdtemp(prefix="convene-bench-dashboard-"))
+    url = os.environ.get("CONVENE_BENCH_DATABASE_URL", f"sqlite:///{state / 'convene.sqlite3'}")
+    env = {**os.environ, "CONVENE_STATE_DIR": str(state), "CONVENE_DATABASE_URL": url,
+           "CONVENE_SECRET_KEY": "bench-secret", "CONVENE_CONFIG_FILE": str(state / "none.toml")}
+    config = load_config(env={k: v for k, v in env.items() if k.startswith("CONVENE_")})
+    server = None
+    try:
+        db = Database(config)
+        db.upgrade()
+        t0 = time.perf_counter()
+        data = seed(db, rng)
+        db.dispose()
+        print(f"seeded {ITEMS} comments in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--pythonpath", str(Path(__file__).parent), "--log-level", "warning",
+             "dashboard_bench_app:app"],
+            cwd=ROOT, env=env, start_new_session=True)
+        for _ in range(200):
+            try:
+                if Client(port).request("GET", "/_bench/baseline")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("gunicorn did not start")
+        mixed = load(port, data, DURATION, "mixed")
+        baseline = load(port, data, BASELINE_DURATION, "baseline")
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        shutil.rmtree(state, ignore_errors=True)
+    if mixed["errors"] or baseline["errors"]:
+        print(f"errors: {sorted(set(mixed['errors'] + baseline['errors']))}", file=sys.stderr)
+    done = len(mixed["api"]) + len(mixed["page"])
+    print(f"requests: api={len(mixed['api'])} page={len(mixed['page'])} "
+          f"baseline={len(baseline['baseline'])} errors={len(mixed['errors'])}", file=sys.stderr)
+    print(f"bench dashboard: items={ITEMS} "
+          f"api_p50_ms={percentile(mixed['api'], 50):.1f} api_p95_ms={percentile(mixed['api'], 95):.1f} "
+          f"page_p95_ms={percentile(mixed['page'], 95):.1f} rps={done / DURATION:.1f} "
+          f"baseline_rps={len(baseline['baseline']) / BASELINE_DURATION:.1f}")
+
+
+if __name__ == "__main__":
+    main()
