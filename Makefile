@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 STATE ?= $(CURDIR)/.state
 export CONVENE_STATE_DIR ?= $(STATE)
 
-# Debian packages the stack and the tests need: the wiki, Redis, the browser for e2e tests.
-DEBS := mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml redis-server chromium
+# Debian packages the stack and the tests need: venv, the wiki, Redis, the browser for e2e tests.
+DEBS := python3-venv mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml redis-server chromium
 PG_DEBS := postgresql
 PG_PORT ?= 55432
 
@@ -87,3 +87,10 @@ migration-reset: venv
 	$(PY) -c "from services.db import alembic_config, import_models; from alembic import command; \
 	  import_models(); command.revision(alembic_config('sqlite:///$(STATE)/migration.sqlite3'), \
 	  message='initial schema', autogenerate=True, rev_id='0001')" && rm -f $(STATE)/migration.sqlite3
+
+# The dashboard's Codex CSS (design tokens + CSS-only components) from npm, built into
+# services/web/static/codex/. The build is committed, so servers and CI need no Node;
+# run this after changing the versions in services/web/package.json.
+codex:
+	cd services/web && npm ci --no-audit --no-fund --ignore-scripts
+	$(PY) services/web/codex_build.py services/web/node_modules

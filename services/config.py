@@ -50,6 +50,14 @@ class Config:
     # Seconds a wiki request may take before it is treated as failed.
     wiki_timeout: float = 30.0
     environment: str = "development"
+    # Sign-in with a wiki account (MediaWiki OAuth 2, a confidential client registered on the
+    # wiki); empty client id = local accounts only. The wiki URL defaults to wiki_api_url's.
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    oauth_wiki_url: str = ""
+    # The secret the wiki's Convene extension signs its calls with (HMAC-SHA256), the same
+    # value as its $wgConveneSharedSecret. Empty disables the widget endpoints (they answer 503).
+    widget_shared_secret: str = ""
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -122,9 +130,9 @@ def load_config(env: dict[str, str] | None = None, instance_file: Path | None = 
     return config
 
 
-def _local_secret(state_dir: Path) -> str:
+def _local_secret(state_dir: Path, name: str = "secret_key") -> str:
     """A per-installation secret kept in the state directory, never in the repository."""
-    path = state_dir / "secret_key"
+    path = state_dir / name
     if path.is_file():
         return path.read_text().strip()
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -34,13 +34,12 @@ class Base(DeclarativeBase):
 
 def import_models() -> None:
     """Import every domain's models so Base.metadata knows the whole schema."""
+    import bots.publish_state  # noqa: F401
     import services.consultations.models  # noqa: F401
     import services.documents.models  # noqa: F401
     import services.feedback.models  # noqa: F401
-    for optional in ("services.translations.models", "services.web.auth.models",
-                     "bots.publish_state"):
-        with contextlib.suppress(ModuleNotFoundError):
-            __import__(optional)
+    import services.translations.models  # noqa: F401
+    import services.web.auth.models  # noqa: F401
 
 
 def make_engine(url: str) -> Engine:

@@ -12,6 +12,13 @@ from services.db import Database
 # Each module defines ``command``, a click command or group added under its own name.
 COMMAND_MODULES = [
     "services.cli.db_commands",
+    "services.cli.content",
+    "services.cli.stack",
+    "services.cli.demo",
+    "services.cli.publish",
+    "services.cli.wiki_import",
+    "services.cli.consultations",
+    "services.cli.users",
 ]
 
 
@@ -44,3 +51,6 @@ def main(ctx: click.Context) -> None:
 for _name in COMMAND_MODULES:
     _module = importlib.import_module(_name)
     main.add_command(_module.command)
+    # A module may also offer top-level shortcuts (``convene diff`` for ``content diff``).
+    for _extra in getattr(_module, "extra_commands", ()):
+        main.add_command(_extra)

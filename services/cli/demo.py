@@ -81,8 +81,15 @@ def open_consultation(obj, stack) -> list[str]:
 
 
 def create_triager(obj, stack) -> list[str]:
-    """Create the demo triager account for the dashboard (to be wired)."""
-    return []
+    """The demo triager account for the dashboard, with a fresh password printed once."""
+    from services.web.auth.users import ensure_demo_triager
+
+    with obj.db.session() as session:
+        name, password = ensure_demo_triager(session)
+    return [f"dashboard: {stack.web_url}/dashboard/",
+            f"  sign in at {stack.web_url}/signin as {name!r} with password {password!r}",
+            "  (a new password is set each time `make demo` runs; "
+            "`convene user add NAME --role triager` makes more accounts)"]
 
 
 DEMO_DOCUMENTS = ["leadership-definition", "leadership-development-plan"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from services.db import Base
 from services.documents.models import _enum, utcnow
+from services.feedback.searchtext import search_document
 
 
 class CommentSource(enum.Enum):
@@ -47,6 +48,8 @@ comment_themes = Table(
     "comment_themes", Base.metadata,
     Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    # Filtering the queue by theme starts from the theme.
+    Index("ix_comment_themes_theme", "theme_id", "comment_id"),
 )
 
 
@@ -56,6 +59,14 @@ class Comment(Base):
         # DiscussionTools ids are unique within a page.
         UniqueConstraint("consultation_id", "page_title", "item_id"),
         Index("ix_comments_queue", "consultation_id", "status", "id"),
+        # The triage queue (services.feedback.queries) sorts by posted_at or updated_at and
+        # pages by keyset; these let its common filters walk an index in order, no sort step.
+        Index("ix_comments_posted", "consultation_id", "posted_at", "id"),
+        Index("ix_comments_status_posted", "consultation_id", "status", "posted_at", "id"),
+        Index("ix_comments_language_posted", "consultation_id", "language", "posted_at", "id"),
+        Index("ix_comments_any_status_posted", "status", "posted_at", "id"),
+        Index("ix_comments_any_language_posted", "language", "posted_at", "id"),
+        Index("ix_comments_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +98,9 @@ class Comment(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Text, heading and author folded for search (services.feedback.searchtext); kept
+    # current on every ORM flush and filled on Core inserts by the default.
+    search_text: Mapped[str] = mapped_column(Text, default=lambda ctx: _search_default(ctx))
 
     anchors: Mapped[list[Anchor]] = relationship(
         back_populates="comment", cascade="all, delete-orphan")
@@ -147,3 +161,18 @@ class AuditEntry(Base):
     before: Mapped[dict] = mapped_column(default=dict)
     after: Mapped[dict] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def _search_default(context) -> str:
+    params = context.get_current_parameters()
+    return search_document(params.get("heading"), params.get("author"), params.get("text_plain"))
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_search_text(session, _flush_context, _instances) -> None:
+    """Keep ``Comment.search_text`` in step with the text, heading and author."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Comment):
+            wanted = search_document(obj.heading, obj.author, obj.text_plain)
+            if obj.search_text != wanted:
+                obj.search_text = wanted

@@ -13,6 +13,10 @@ from services.db import Database
 # Each module defines ``bp``, a Blueprint; the factory registers them in this order.
 BLUEPRINT_MODULES = [
     "services.web.health",
+    "services.web.auth.views",
+    "services.web.api.views",
+    "services.web.dashboard.views",
+    "services.web.widget",
 ]
 
 
@@ -35,6 +39,10 @@ def create_app(test_config: dict[str, Any] | None = None, config: Config | None 
 
     database = Database(config)
     app.extensions["convene.db"] = database
+    # Celery bound to this app (tasks run in its context; sends go to config.redis_url).
+    from services.worker.app import init_celery
+
+    init_celery(app)
 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)

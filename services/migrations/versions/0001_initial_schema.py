@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:22:48.604960
+Create Date: 2026-11-22 01:01:53.363583
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,6 +27,67 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
     sa.UniqueConstraint('slug', name=op.f('uq_documents_slug'))
     )
+    op.create_table('oauth_states',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('state_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_verifier', sa.String(length=128), nullable=False),
+    sa.Column('next_url', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_states')),
+    sa.UniqueConstraint('state_hash', name=op.f('uq_oauth_states_state_hash'))
+    )
+    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_states_created_at'), ['created_at'], unique=False)
+
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.Enum('local', 'mediawiki', name='account_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('external_id', sa.String(length=64), nullable=True),
+    sa.Column('password_hash', sa.String(length=255), nullable=True),
+    sa.Column('role', sa.Enum('viewer', 'triager', 'admin', name='user_role', native_enum=False, length=32), nullable=False),
+    sa.Column('all_consultations', sa.Boolean(), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_sign_in_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('kind', 'external_id', name=op.f('uq_users_kind_external_id')),
+    sa.UniqueConstraint('name', name=op.f('uq_users_name'))
+    )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('publish_drifts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wiki', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('wiki_revid', sa.Integer(), nullable=False),
+    sa.Column('user', sa.String(length=255), nullable=False),
+    sa.Column('diff', sa.Text(), nullable=False),
+    sa.Column('detected_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolution', sa.Enum('overwritten', 'imported', 'matched', name='drift_resolution', native_enum=False, length=32), nullable=True),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_publish_drifts_document_id_documents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publish_drifts'))
+    )
+    with op.batch_alter_table('publish_drifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publish_drifts_document_id'), ['document_id'], unique=False)
+        batch_op.create_index('ix_publish_drifts_open', ['wiki', 'title', 'resolved_at'], unique=False)
+
     op.create_table('revisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -48,6 +109,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revisions_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_revisions_document_id'), ['document_id'], unique=False)
 
+    op.create_table('unit_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('unit_key', sa.String(length=32), nullable=False),
+    sa.Column('language', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('source_hash', sa.String(length=64), nullable=False),
+    sa.Column('translator', sa.String(length=255), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_unit_translations_document_id_documents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_translations')),
+    sa.UniqueConstraint('document_id', 'unit_key', 'language', name=op.f('uq_unit_translations_document_id_unit_key_language'))
+    )
+    with op.batch_alter_table('unit_translations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unit_translations_document_id'), ['document_id'], unique=False)
+
+    op.create_table('web_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('sid_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_sessions')),
+    sa.UniqueConstraint('sid_hash', name=op.f('uq_web_sessions_sid_hash'))
+    )
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('consultations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -64,6 +154,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consultations_document_id'), ['document_id'], unique=False)
+
+    op.create_table('published_pages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wiki', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('source', 'translation', 'changelog', name='published_page_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('language', sa.String(length=20), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('wiki_revid', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('written_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_published_pages_document_id_documents')),
+    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], name=op.f('fk_published_pages_revision_id_revisions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_published_pages')),
+    sa.UniqueConstraint('wiki', 'title', name=op.f('uq_published_pages_wiki_title'))
+    )
+    with op.batch_alter_table('published_pages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_published_pages_document_id'), ['document_id'], unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,6 +218,7 @@ def upgrade() -> None:
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_comments_consultation_id_consultations')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['comments.id'], name=op.f('fk_comments_duplicate_of_id_comments')),
     sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], name=op.f('fk_comments_revision_id_revisions')),
@@ -116,10 +226,50 @@ def upgrade() -> None:
     sa.UniqueConstraint('consultation_id', 'page_title', 'item_id', name=op.f('uq_comments_consultation_id_page_title_item_id'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_any_language_posted', ['language', 'posted_at', 'id'], unique=False)
+        batch_op.create_index('ix_comments_any_status_posted', ['status', 'posted_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_consultation_id'), ['consultation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_language'), ['language'], unique=False)
+        batch_op.create_index('ix_comments_language_posted', ['consultation_id', 'language', 'posted_at', 'id'], unique=False)
+        batch_op.create_index('ix_comments_posted', ['consultation_id', 'posted_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_posted_at'), ['posted_at'], unique=False)
         batch_op.create_index('ix_comments_queue', ['consultation_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_comments_status_posted', ['consultation_id', 'status', 'posted_at', 'id'], unique=False)
+        batch_op.create_index('ix_comments_updated', ['updated_at', 'id'], unique=False)
+
+    op.create_table('consultation_grants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('viewer', 'triager', 'admin', name='grant_role', native_enum=False, length=32), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_grants_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_consultation_grants_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_grants')),
+    sa.UniqueConstraint('user_id', 'consultation_id', name=op.f('uq_consultation_grants_user_id_consultation_id'))
+    )
+    with op.batch_alter_table('consultation_grants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_grants_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consultation_grants_user_id'), ['user_id'], unique=False)
+
+    op.create_table('harvest_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('outcome', sa.Enum('ok', 'partial', 'failed', name='harvest_outcome', native_enum=False, length=32), nullable=False),
+    sa.Column('pages_checked', sa.Integer(), nullable=False),
+    sa.Column('pages_parsed', sa.Integer(), nullable=False),
+    sa.Column('requests', sa.Integer(), nullable=False),
+    sa.Column('comments_new', sa.Integer(), nullable=False),
+    sa.Column('comments_edited', sa.Integer(), nullable=False),
+    sa.Column('comments_hidden', sa.Integer(), nullable=False),
+    sa.Column('comments_restored', sa.Integer(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_harvest_runs_consultation_id_consultations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_harvest_runs'))
+    )
+    with op.batch_alter_table('harvest_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_harvest_runs_consultation_id'), ['consultation_id'], unique=False)
 
     op.create_table('themes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -178,6 +328,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_comment_id'), ['comment_id'], unique=False)
 
+    op.create_table('comment_origins',
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('revid', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_comment_origins_comment_id_comments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_origins'))
+    )
     op.create_table('comment_themes',
     sa.Column('comment_id', sa.Integer(), nullable=False),
     sa.Column('theme_id', sa.Integer(), nullable=False),
@@ -185,6 +341,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_comment_themes_theme_id_themes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('comment_id', 'theme_id', name=op.f('pk_comment_themes'))
     )
+    with op.batch_alter_table('comment_themes', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_themes_theme', ['theme_id', 'comment_id'], unique=False)
+
     op.create_table('comment_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('comment_id', sa.Integer(), nullable=False),
@@ -207,7 +366,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comment_versions_comment_id'))
 
     op.drop_table('comment_versions')
+    with op.batch_alter_table('comment_themes', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_themes_theme')
+
     op.drop_table('comment_themes')
+    op.drop_table('comment_origins')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_comment_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
@@ -226,11 +389,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_themes_consultation_id'))
 
     op.drop_table('themes')
+    with op.batch_alter_table('harvest_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_harvest_runs_consultation_id'))
+
+    op.drop_table('harvest_runs')
+    with op.batch_alter_table('consultation_grants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_grants_user_id'))
+        batch_op.drop_index(batch_op.f('ix_consultation_grants_consultation_id'))
+
+    op.drop_table('consultation_grants')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_updated')
+        batch_op.drop_index('ix_comments_status_posted')
         batch_op.drop_index('ix_comments_queue')
         batch_op.drop_index(batch_op.f('ix_comments_posted_at'))
+        batch_op.drop_index('ix_comments_posted')
+        batch_op.drop_index('ix_comments_language_posted')
         batch_op.drop_index(batch_op.f('ix_comments_language'))
         batch_op.drop_index(batch_op.f('ix_comments_consultation_id'))
+        batch_op.drop_index('ix_comments_any_status_posted')
+        batch_op.drop_index('ix_comments_any_language_posted')
 
     op.drop_table('comments')
     with op.batch_alter_table('units', schema=None) as batch_op:
@@ -238,14 +416,40 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_key'))
 
     op.drop_table('units')
+    with op.batch_alter_table('published_pages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_published_pages_document_id'))
+
+    op.drop_table('published_pages')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultations_document_id'))
 
     op.drop_table('consultations')
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
+
+    op.drop_table('web_sessions')
+    with op.batch_alter_table('unit_translations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unit_translations_document_id'))
+
+    op.drop_table('unit_translations')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revisions_document_id'))
         batch_op.drop_index(batch_op.f('ix_revisions_content_hash'))
 
     op.drop_table('revisions')
+    with op.batch_alter_table('publish_drifts', schema=None) as batch_op:
+        batch_op.drop_index('ix_publish_drifts_open')
+        batch_op.drop_index(batch_op.f('ix_publish_drifts_document_id'))
+
+    op.drop_table('publish_drifts')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
+    op.drop_table('users')
+    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_states_created_at'))
+
+    op.drop_table('oauth_states')
     op.drop_table('documents')
     # ### end Alembic commands ###
