@@ -87,7 +87,7 @@ def create_triager(obj, stack) -> list[str]:
     with obj.db.session() as session:
         name, password = ensure_demo_triager(session)
     return [f"dashboard: {stack.web_url}/dashboard/",
-            f"  sign in at {stack.web_url}/signin as {name!r} with password {password!r}",
+            f"  sign in at {stack.web_url}/auth/signin as {name!r} with password {password!r}",
             "  (a new password is set each time `make demo` runs; "
             "`convene user add NAME --role triager` makes more accounts)"]
 
