@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STATE ?= $(CURDIR)/.state
 export CONVENE_STATE_DIR ?= $(STATE)
 
-# Debian packages the stack and the tests need: venv, the wiki, Redis, the browser for e2e tests.
-DEBS := python3-venv mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml redis-server chromium
+# Debian packages the stack and the tests need: venv, the wiki, Redis, the browser for e2e tests,
+# PHPUnit for the wiki extension's tests.
+DEBS := python3-venv mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml redis-server chromium phpunit
 PG_DEBS := postgresql
 PG_PORT ?= 55432
 

@@ -126,11 +126,11 @@ def load_config(env: dict[str, str] | None = None, instance_file: Path | None = 
     if not config.secret_key:
         if config.is_production:
             raise ConfigError("setting 'secret_key' must be set in production (CONVENE_SECRET_KEY)")
-        config = config.replace(secret_key=_local_secret(config.state_dir))
+        config = config.replace(secret_key=local_secret(config.state_dir))
     return config
 
 
-def _local_secret(state_dir: Path, name: str = "secret_key") -> str:
+def local_secret(state_dir: Path, name: str = "secret_key") -> str:
     """A per-installation secret kept in the state directory, never in the repository."""
     path = state_dir / name
     if path.is_file():

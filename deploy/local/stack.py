@@ -32,12 +32,14 @@ from deploy.local import processes
 from deploy.local.processes import StackError
 from deploy.local.redis import LocalRedis
 from deploy.local.wiki import BOT_NAME, REPO_ROOT, LocalWiki
-from services.config import Config
+from services.config import Config, local_secret
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 EXTENSION_JSON = REPO_ROOT / "wiki_extension" / "Convene" / "extension.json"
 CELERY_APP = "services.worker.app:celery_app"
 PARTS = ("redis", "wiki", "web", "worker", "beat")
+# The secret the wiki's extension signs its calls to the web app with (state dir, mode 0600).
+WIDGET_SECRET_FILE = "widget_secret"
 
 
 @dataclass
@@ -137,6 +139,7 @@ class Stack:
         """Start whatever is not running and answering; leave the rest alone."""
         self.logs.mkdir(parents=True, exist_ok=True)
         self._refuse_taken_ports()
+        self._ensure_widget_secret()
         self.redis.up()
         reinstall = not self.wiki.is_installed()
         self.wiki.up(timeout=60.0)
@@ -228,8 +231,26 @@ class Stack:
     def _wiki_extra_settings(self) -> str:
         if not EXTENSION_JSON.is_file():
             return ""
+        secret_file = self.state / WIDGET_SECRET_FILE
         return (f"wfLoadExtension( 'Convene', {json.dumps(str(EXTENSION_JSON))} );\n"
-                f"$wgConveneServiceUrl = {json.dumps(self.web_url)};\n")
+                f"$wgConveneServiceUrl = {json.dumps(self.web_url)};\n"
+                f"// Read from the state directory, so the secret is in no settings file.\n"
+                f"$wgConveneSharedSecret = trim( (string)@file_get_contents( "
+                f"{json.dumps(str(secret_file))} ) );\n")
+
+    def _ensure_widget_secret(self) -> None:
+        """One secret for the wiki's extension and the web app: the configured one, else one
+        generated into the state directory; the web app gets it through child_env()."""
+        path = self.state / WIDGET_SECRET_FILE
+        secret = self.config.widget_shared_secret
+        if not secret:
+            secret = local_secret(self.state, WIDGET_SECRET_FILE)
+        elif not path.is_file() or path.read_text().strip() != secret:
+            self.state.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secret)
+        self.config = self.config.replace(widget_shared_secret=secret)
 
     def _web_answers(self) -> bool:
         try:
