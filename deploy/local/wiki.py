@@ -216,6 +216,8 @@ $wgPasswordAttemptThrottle = [];
 $wgLocaltimezone = '{self.timezone}';
 // Let sysops hide revisions the way oversighters do on large wikis.
 $wgGroupPermissions['sysop']['suppressrevision'] = true;
+// Long consultations make long talk pages: allow 8 MB pages (MediaWiki's default is 2 MB).
+$wgMaxArticleSize = 8192;
 $wgGroupPermissions['sysop']['viewsuppressed'] = true;
 require_once __DIR__ . '/Extra.php';
 """

@@ -60,3 +60,37 @@ def test_ten_thousand_comments(db, wiki_config, site, unique_title):
     reader.requests = 0
     again = run_harvest(wiki_config, db, cid, reader=reader)
     assert (again.requests, again.pages_parsed, again.counts.new) == (1, 0, 0)
+
+
+def test_a_five_megabyte_talk_page(db, wiki_config, site, unique_title):
+    """Few but very long comments: 5 MB of wikitext is taken in whole, every comment kept."""
+    start = datetime(2024, 3, 1)
+    paragraph = ("Leadership grows where people can try, fail and try again; " * 200).strip()
+    comments = 430
+    lines = ["== A long discussion =="]
+    for n in range(comments):
+        when = start + timedelta(minutes=n)
+        user = f"Member {n % 13}"
+        lines.append(f"{':' * (n % 3)}{n}: {paragraph} "
+                     f"[[User:{user}|{user}]] ([[User talk:{user}|talk]]) "
+                     f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)")
+    text = "\n".join(lines)
+    assert len(text.encode()) > 5_000_000
+    with db.session() as s:
+        doc = Document(slug="huge", title="Huge", wiki_title=unique_title)
+        s.add(doc)
+        s.flush()
+        create_revision(s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")],
+                        label="r1")
+        cid = service.open_consultation(s, "huge", languages=[], opens_at=start).id
+    talk = pywikibot.Page(site, f"Talk:{unique_title}")
+    talk.text = text
+    talk.save(summary="test: a 5 MB talk page", quiet=True)
+    reader = PywikibotReader(site, cache_dir=wiki_config.state_dir / "cache")
+
+    report = run_harvest(wiki_config, db, cid, reader=reader)
+
+    assert report.counts.new == comments, report.problems[:5]
+    with db.session() as s:
+        longest = s.scalar(select(func.max(func.length(Comment.text_plain))))
+    assert longest > len(paragraph)
