@@ -304,3 +304,26 @@ def _rmtree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+def register_with_pywikibot(wiki: LocalWiki, password_file: Path) -> None:
+    """Let this process's pywikibot log in to ``wiki`` as the bot, without throttling."""
+    import pywikibot
+
+    _, password_line = wiki.pywikibot_files(BOT_NAME)
+    with password_file.open("a") as fh:
+        fh.write(password_line)
+    password_file.chmod(0o600)
+    cfg = pywikibot.config
+    cfg.password_file = str(password_file)
+    cfg.family_files[wiki.family] = wiki.api_url
+    cfg.usernames[wiki.family][wiki.family] = BOT_NAME
+    # A private test wiki: no throttle, no maxlag waits, fail fast.
+    cfg.put_throttle = 0
+    cfg.minthrottle = 0
+    cfg.maxthrottle = 0
+    cfg.max_retries = 2
+    cfg.retry_wait = 1
+    cfg.retry_max = 2
+    cfg.noisysleep = 1000.0
+    cfg.socket_timeout = (3, 30)

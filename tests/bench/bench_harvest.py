@@ -72,8 +72,7 @@ def main() -> None:
     http.request = counting
     wiki = LocalWiki(WORK / "wiki", free_port()).up()
     try:
-        sys.path.insert(0, str(ROOT / "tests" / "integration"))
-        from conftest import register_with_pywikibot
+        from deploy.local.wiki import register_with_pywikibot
 
         register_with_pywikibot(wiki, WORK / "pwb" / "user-password.py")
         site = pywikibot.Site(wiki.family, wiki.family, user=BOT_NAME)

@@ -76,11 +76,3 @@ def shots(tmp_path_factory) -> Path:
 @pytest.fixture
 def scene(db):
     return factory.scene(db)
-
-
-def sign_in(page, base: str, name: str, password: str = factory.PASSWORD) -> None:
-    page.goto(f"{base}/dashboard/")
-    page.fill("#f-name", name)
-    page.fill("#f-password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")

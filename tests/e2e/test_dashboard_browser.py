@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import sign_in
+from browser_support import sign_in
 from services.feedback.models import AuditEntry, Comment, TriageStatus
 
 pytestmark = pytest.mark.e2e

@@ -235,7 +235,7 @@ def test_language_page_shows_translations_and_marks_fallbacks():
     assert (f'<span class="convene-unit convene-fallback convene-outdated" id="convene-{o.key}" '
             f'data-convene-unit="{o.key}" data-convene-state="outdated" lang="en" dir="ltr">'
             "Outdated.</span>") in wikitext
-    assert f'data-convene-state="missing" lang="en" dir="ltr">Missing.</span>' in wikitext
+    assert 'data-convene-state="missing" lang="en" dir="ltr">Missing.</span>' in wikitext
     assert "2 of 4 units current" in wikitext.splitlines()[0]
     assert "[[Demo/Page|Demo document]]" in wikitext.splitlines()[0]
     parsed = render.parse_rendered(wikitext)
