@@ -231,7 +231,7 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         self.progress = progress
         self.outcomes: list[PageOutcome] = []
         # (outcome, text sent) of every page saved, read back once at the end.
-        self.saved: list[tuple[PageOutcome, str]] = []
+        self.saved: list[tuple[PageOutcome, str, int]] = []
         # Pages saved (in a dry run: that would have been), for the per-revision counters.
         self.written_titles: set[str] = set()
         self._starttimestamp: str | None = None
@@ -311,7 +311,7 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         self.journal.written(wanted, page.title(), page.latest_revision_id, text,
                              DriftResolution.OVERWRITTEN if decision.forced
                              else DriftResolution.MATCHED)
-        self.saved.append((outcome, text))
+        self.saved.append((outcome, text, state.revid))
 
     def _conflict(self, page: pywikibot.Page, wanted: WantedPage, outcome: PageOutcome,
                   exc: Exception) -> None:
@@ -341,13 +341,16 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         into ours instead of refusing it, and that person's change must not be lost later."""
         if not self.saved:
             return
-        pages = [pywikibot.Page(self.site, outcome.title) for outcome, _ in self.saved]
+        pages = [pywikibot.Page(self.site, outcome.title) for outcome, _, _ in self.saved]
         read = {p.title(): p for p in self.site.preloadpages(pages, groupsize=self.site.maxlimit,
                                                              content=True)}
-        for outcome, text in self.saved:
-            state = wiki_state(read[outcome.title])
+        for outcome, text, base_revid in self.saved:
+            page = read[outcome.title]
+            state = wiki_state(page)
             if state.exists and state.revid == outcome.wiki_revid \
                     and normalize(state.text) == text:
+                if base_revid and page.latest_revision.parentid != base_revid:
+                    self._restore_overwritten(page, outcome, text)
                 continue
             who = self._other_editor(read[outcome.title], state)
             self.counter[outcome.action.value] -= 1
@@ -369,11 +372,35 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
             if self.progress is not None:
                 self.progress(outcome)
 
+    def _restore_overwritten(self, page: pywikibot.Page, outcome: PageOutcome, text: str) -> None:
+        """Someone saved the page between our read and our edit, and the wiki took our edit
+        over theirs (MediaWiki 1.39 detects conflicts by timestamp, to the second): put their
+        text back and report a conflict, so the person's work is not lost."""
+        ours, theirs = list(page.revisions(total=2, content=True))
+        page.text = theirs.text
+        page.save(summary=message("convene-publish-restore-summary", self.wiki_language,
+                                  user=theirs.user or "someone", revid=theirs.revid),
+                  minor=False, bot=True, watch="nochange", quiet=True, nocreate=True,
+                  baserevid=ours.revid)
+        self.counter[outcome.action.value] -= 1
+        outcome.action = Action.CONFLICT
+        outcome.reason = (f"{theirs.user or 'someone'} saved the page (r{theirs.revid}) while "
+                          f"Convene published; the wiki accepted Convene's edit over theirs, so "
+                          f"Convene restored their text (r{page.latest_revision_id}); left as is")
+        outcome.diff = text_diff(text, theirs.text, old_label=f"{outcome.title} (Convene)",
+                                 new_label=f"{outcome.title} (wiki r{theirs.revid})")
+        outcome.wiki_revid = page.latest_revision_id
+        self.journal.drifted(outcome.title, page.latest_revision_id, theirs.user or "",
+                             outcome.diff)
+        self.counter[Action.CONFLICT.value] += 1
+        if self.progress is not None:
+            self.progress(outcome)
+
     def refresh_links(self) -> None:
         """Purge the run's pages once if it created any: links between them (to the changelog,
         to a language page) were rendered before their targets existed and would stay red
         until the wiki's job queue gets round to it, which on a quiet wiki may be never."""
-        if any(o.action is Action.CREATE for o, _ in self.saved):
+        if any(o.action is Action.CREATE for o, _, _ in self.saved):
             self.site.purgepages(self.all_pages, forcelinkupdate=True)
 
     def _other_editor(self, page: pywikibot.Page, state: WikiState) -> str:
