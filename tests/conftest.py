@@ -70,3 +70,21 @@ def db(config):
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_databases(monkeypatch):
+    """Close the pools of every Database a test made (apps, CLI runs, tasks): a pool left for
+    the garbage collector closes its connections in whichever test runs then, and PostgreSQL
+    connections warn about it."""
+    made: list[Database] = []
+    init = Database.__init__
+
+    def tracking_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Database, "__init__", tracking_init)
+    yield
+    for database in made:
+        database.dispose()

@@ -36,6 +36,11 @@ class Context:
             self._db.upgrade()
         return self._db
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
@@ -46,6 +51,7 @@ def main(ctx: click.Context) -> None:
         ctx.obj = Context(load_config())
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
+    ctx.call_on_close(ctx.obj.close)
 
 
 for _name in COMMAND_MODULES:

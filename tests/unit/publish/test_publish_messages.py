@@ -8,7 +8,7 @@ import pytest
 from bots.messages import MessageError, documented_keys, message
 
 PARAMS = {"label": "October 2022", "date": "2022-10-01", "document": "Leadership definition",
-          "language": "fr", "summary": "S"}
+          "language": "fr", "summary": "S", "user": "Alice", "revid": 42}
 
 
 def test_every_english_message_is_documented_in_qqq():
