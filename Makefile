@@ -10,7 +10,8 @@ export CONVENE_STATE_DIR ?= $(STATE)
 # PHPUnit for the wiki extension's tests.
 DEBS := python3-venv mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml redis-server chromium phpunit
 PG_DEBS := postgresql
-PG_PORT ?= 55432
+# Below the kernel's ephemeral range (32768+), so no free_port() of a test can take it.
+PG_PORT ?= 25432
 
 .PHONY: help deps debs venv demo test test-unit test-integration test-postgres bench \
         stack-down migration migration-reset lint-php clean

@@ -3,7 +3,7 @@
 # Usage: postgres.sh start|stop [PORT]. Data lives in /tmp/convene-pg-PORT, owned by the
 # postgres system user (the server refuses to run as root); trust auth on loopback only.
 set -euo pipefail
-cmd=${1:?start|stop}; PORT=${2:-55432}
+cmd=${1:?start|stop}; PORT=${2:-25432}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 DATA=/tmp/convene-pg-$PORT
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
