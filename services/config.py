@@ -58,6 +58,9 @@ class Config:
     # The secret the wiki's Convene extension signs its calls with (HMAC-SHA256), the same
     # value as its $wgConveneSharedSecret. Empty disables the widget endpoints (they answer 503).
     widget_shared_secret: str = ""
+    # Megabytes of rendered triage-queue results each web process keeps (0: none); see
+    # services.web.resultcache. Whatever it holds is dropped on the next write it concerns.
+    result_cache_mb: int = 128
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -33,6 +33,9 @@ class Consultation(Base):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped in the transaction of every change to what the triage queue shows (see
+    # services.feedback.versions), so a cached queue result can tell it is stale.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     pages: Mapped[list[WatchedPage]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="WatchedPage.id")

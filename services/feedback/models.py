@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import (Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event,
+                        text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from services.db import Base
@@ -53,24 +54,46 @@ comment_themes = Table(
 )
 
 
+# The queue shows comments still on the wiki unless asked otherwise; indexes limited to
+# them are smaller, and their predicate is spelled as the queue's condition is. Each ends
+# with the sort key and id (so a keyset page is a range of it, in order) and the hidden
+# column, always NULL in them: it makes them cover the queue's condition, so paging and
+# counting read the index alone. (Before the sort key it would break PostgreSQL's use of
+# their order: there, IS NULL does not pin a column the way = does.)
+_LIVE = "hidden_reason IS NULL"
+_QUEUE_INDEXES = {
+    "ix_comments_live_posted": ("consultation_id", "posted_at", "id", "hidden_reason"),
+    "ix_comments_live_status": ("consultation_id", "status", "posted_at", "id", "hidden_reason"),
+    "ix_comments_live_language": ("consultation_id", "language", "posted_at", "id", "hidden_reason"),
+    "ix_comments_live_status_language": ("consultation_id", "status", "language", "posted_at", "id",
+                                         "hidden_reason"),
+    "ix_comments_live_updated": ("consultation_id", "updated_at", "id", "hidden_reason"),
+    # Across consultations (none chosen): walked in time order, filtering on the columns
+    # carried after the key, without reading a row.
+    "ix_comments_live_any_posted": ("posted_at", "id", "consultation_id", "status", "language",
+                                    "hidden_reason"),
+    "ix_comments_live_any_updated": ("updated_at", "id", "consultation_id", "status", "language",
+                                     "hidden_reason"),
+}
+
+
+def _live_index(name: str, *columns: str) -> Index:
+    return Index(name, *columns, sqlite_where=text(_LIVE), postgresql_where=text(_LIVE))
+
+
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         # DiscussionTools ids are unique within a page.
         UniqueConstraint("consultation_id", "page_title", "item_id"),
-        Index("ix_comments_queue", "consultation_id", "status", "id"),
-        # The triage queue (services.feedback.queries) sorts by posted_at or updated_at and
-        # pages by keyset; these let its common filters walk an index in order, no sort step.
-        Index("ix_comments_posted", "consultation_id", "posted_at", "id"),
-        Index("ix_comments_status_posted", "consultation_id", "status", "posted_at", "id"),
-        Index("ix_comments_language_posted", "consultation_id", "language", "posted_at", "id"),
-        Index("ix_comments_any_status_posted", "status", "posted_at", "id"),
-        Index("ix_comments_any_language_posted", "language", "posted_at", "id"),
-        Index("ix_comments_updated", "updated_at", "id"),
+        # The triage queue (services.feedback.queries) filters by consultation, status and
+        # language, sorts by posted_at or updated_at and pages by keyset: each common filter
+        # walks one of these in order, with no sort step, and counts without reading rows.
+        *(_live_index(name, *columns) for name, columns in _QUEUE_INDEXES.items()),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
     source: Mapped[CommentSource] = mapped_column(
         _enum(CommentSource, "comment_source"), default=CommentSource.TALK_PAGE)
     page_title: Mapped[str] = mapped_column(String(255))
@@ -128,11 +151,15 @@ class Anchor(Base):
     """A comment speaks of a unit (by its stable key) of a document revision."""
 
     __tablename__ = "anchors"
-    __table_args__ = (UniqueConstraint("comment_id", "unit_key"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "unit_key"),
+        # Filtering the queue by unit starts from the unit and needs only the comment ids.
+        Index("ix_anchors_unit_comment", "unit_key", "comment_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
-    unit_key: Mapped[str] = mapped_column(String(32), index=True)
+    unit_key: Mapped[str] = mapped_column(String(32))
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     method: Mapped[AnchorMethod] = mapped_column(_enum(AnchorMethod, "anchor_method"))
     confidence: Mapped[float] = mapped_column(default=1.0)
@@ -176,3 +203,8 @@ def _refresh_search_text(session, _flush_context, _instances) -> None:
             wanted = search_document(obj.heading, obj.author, obj.text_plain)
             if obj.search_text != wanted:
                 obj.search_text = wanted
+
+
+# The data-version listeners (bumped by every flush that changes what a queue shows) are
+# installed with the models, so every writer has them: web, worker, CLI, tests.
+from services.feedback import versions as _versions  # noqa: E402,F401

@@ -18,8 +18,10 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import Integer, bindparam, false, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -263,28 +265,38 @@ class QueueItem:
                    units=sorted(a.unit_key for a in c.anchors))
 
 
-_ITEM_COLUMNS = (Comment.id, Comment.consultation_id, Comment.page_title, Comment.item_id,
-                 Comment.parent_item_id, Comment.heading, Comment.author, Comment.posted_at,
-                 Comment.level, Comment.language,
-                 func.substr(Comment.text_plain, 1, EXCERPT).label("excerpt"), Comment.status,
-                 Comment.assignee, Comment.hidden_reason, Comment.updated_at, Comment.wiki_revid)
+# The queue reads table columns (Core), not ORM attributes: a page is read-only, and
+# skipping the ORM's entity machinery is most of what a hot read costs in Python.
+_C = Comment.__table__.c
+_THEME = Theme.__table__.c
+_ANCHOR = Anchor.__table__.c
+_LINK = comment_themes.c
+
+_ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
+                 _C.heading, _C.author, _C.posted_at, _C.level, _C.language,
+                 func.substr(_C.text_plain, 1, EXCERPT).label("excerpt"), _C.status,
+                 _C.assignee, _C.hidden_reason, _C.updated_at, _C.wiki_revid)
+
+
+# The themes (kind 0) and anchored units (kind 1) of a page's comments, in one read.
+_LABELS = union_all(
+    select(_LINK.comment_id, literal(0).label("kind"), _THEME.name.label("label"))
+    .join_from(comment_themes, Theme.__table__)
+    .where(_LINK.comment_id.in_(bindparam("ids", expanding=True))),
+    select(_ANCHOR.comment_id, literal(1), _ANCHOR.unit_key)
+    .where(_ANCHOR.comment_id.in_(bindparam("ids", expanding=True))),
+).order_by("kind", "label")
 
 
 def _items(session: Session, rows) -> list[QueueItem]:
-    """QueueItems from column rows, with their themes and anchored units in two queries."""
+    """QueueItems from column rows, with their themes and anchored units."""
     items = [QueueItem(*row) for row in rows]
     if not items:
         return items
     by_id = {item.id: item for item in items}
-    for comment_id, name in session.execute(
-            select(comment_themes.c.comment_id, Theme.name)
-            .join(Theme, Theme.id == comment_themes.c.theme_id)
-            .where(comment_themes.c.comment_id.in_(list(by_id))).order_by(Theme.name)):
-        by_id[comment_id].themes.append(name)
-    for comment_id, key in session.execute(
-            select(Anchor.comment_id, Anchor.unit_key)
-            .where(Anchor.comment_id.in_(list(by_id))).order_by(Anchor.unit_key)):
-        by_id[comment_id].units.append(key)
+    for comment_id, kind, label in session.execute(_LABELS, {"ids": list(by_id)}).all():
+        item = by_id[comment_id]
+        (item.units if kind else item.themes).append(label)
     return items
 
 
@@ -300,99 +312,247 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_conditions(flt: QueueFilter, visible_ids: Collection[int]) -> list[ColumnElement]:
-    """WHERE conditions for a filter, always limited to the consultations the user may see."""
-    allowed = set(visible_ids)
-    if flt.consultation_ids:
-        allowed &= set(flt.consultation_ids)
-    if not allowed:
-        return [false()]
-    conds: list[ColumnElement] = [Comment.consultation_id.in_(sorted(allowed))]
-    if not flt.include_hidden:
-        conds.append(Comment.hidden_reason.is_(None))
-    if flt.statuses:
-        conds.append(Comment.status.in_(flt.statuses))
-    if flt.languages:
-        conds.append(Comment.language.in_(flt.languages))
-    if flt.authors:
-        conds.append(Comment.author.in_(flt.authors))
-    if flt.assignee is not None:
-        conds.append(Comment.assignee.is_(None) | (Comment.assignee == "")
-                     if flt.assignee == "" else Comment.assignee == flt.assignee)
-    if flt.posted_from:
-        conds.append(Comment.posted_at >= datetime.combine(flt.posted_from, datetime.min.time()))
-    if flt.posted_to:
-        end = datetime.combine(flt.posted_to + timedelta(days=1), datetime.min.time())
-        conds.append(Comment.posted_at < end)
-    # IN (subquery) rather than EXISTS: the planner can start from the few anchored comments.
-    if flt.unit_keys:
-        conds.append(Comment.id.in_(select(Anchor.comment_id)
-                                    .where(Anchor.unit_key.in_(flt.unit_keys))))
-    if flt.theme_ids:
-        conds.append(Comment.id.in_(select(comment_themes.c.comment_id)
-                                    .where(comment_themes.c.theme_id.in_(flt.theme_ids))))
+def allowed_ids(flt: QueueFilter, visible_ids: Collection[int]) -> frozenset[int]:
+    """The consultations a filtered queue reads: those chosen, among those the user may see."""
+    allowed = frozenset(visible_ids)
+    return allowed & frozenset(flt.consultation_ids) if flt.consultation_ids else allowed
+
+
+class _Shape(NamedTuple):
+    """Which conditions a filter has. Queries of one shape differ only in their parameters,
+    so each shape's statement is built once (building one costs more than running it)."""
+
+    statuses: bool
+    languages: bool
+    authors: bool
+    assignee: str | None  # None, "unassigned" or "named"
+    posted_from: bool
+    posted_to: bool
+    units: bool
+    themes: bool
+    terms: int
+    include_hidden: bool
+
+
+def _shape(flt: QueueFilter) -> tuple[_Shape, dict]:
+    """The filter's shape and the parameters its statement takes (not the consultations)."""
     terms = query_terms(flt.q)
-    if terms:
+    params: dict = {}
+    if flt.statuses:
+        params["statuses"] = list(flt.statuses)
+    if flt.languages:
+        params["languages"] = list(flt.languages)
+    if flt.authors:
+        params["authors"] = list(flt.authors)
+    if flt.assignee:
+        params["assignee"] = flt.assignee
+    if flt.posted_from:
+        params["posted_from"] = datetime.combine(flt.posted_from, datetime.min.time())
+    if flt.posted_to:
+        params["posted_to"] = datetime.combine(flt.posted_to + timedelta(days=1), datetime.min.time())
+    if flt.unit_keys:
+        params["units"] = list(flt.unit_keys)
+    if flt.theme_ids:
+        params["themes"] = list(flt.theme_ids)
+    for n, term in enumerate(terms):
+        params[f"term{n}"] = f"%{_escape_like(term)}%"
+    assignee = None if flt.assignee is None else ("unassigned" if flt.assignee == "" else "named")
+    return _Shape(bool(flt.statuses), bool(flt.languages), bool(flt.authors), assignee,
+                  bool(flt.posted_from), bool(flt.posted_to), bool(flt.unit_keys),
+                  bool(flt.theme_ids), len(terms), flt.include_hidden), params
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement]:
+    """The conditions of a shape other than the consultation, with its parameters unbound."""
+    def many(name: str):
+        return bindparam(name, expanding=True)
+
+    conds: list[ColumnElement] = []
+    if not shape.include_hidden:
+        # Spelled exactly as the partial queue indexes' predicate, so both databases use them.
+        conds.append(_C.hidden_reason.is_(None))
+    if shape.statuses:
+        conds.append(_C.status.in_(many("statuses")))
+    if shape.languages:
+        conds.append(_C.language.in_(many("languages")))
+    if shape.authors:
+        conds.append(_C.author.in_(many("authors")))
+    if shape.assignee == "unassigned":
+        conds.append(_C.assignee.is_(None) | (_C.assignee == ""))
+    elif shape.assignee == "named":
+        conds.append(_C.assignee == bindparam("assignee"))
+    if shape.posted_from:
+        conds.append(_C.posted_at >= bindparam("posted_from"))
+    if shape.posted_to:
+        conds.append(_C.posted_at < bindparam("posted_to"))
+    # IN (subquery) rather than EXISTS: the planner can start from the few anchored comments
+    # (walking the queue in order and probing each comment's anchors is faster only while
+    # matches are dense, and much slower once another filter thins them out).
+    if shape.units:
+        conds.append(_C.id.in_(select(_ANCHOR.comment_id).where(_ANCHOR.unit_key.in_(many("units")))))
+    if shape.themes:
+        conds.append(_C.id.in_(select(_LINK.comment_id).where(_LINK.theme_id.in_(many("themes")))))
+    if shape.terms and shape.include_hidden:
         # Text of hidden comments is never searchable, even if a purge has not reached it.
-        conds.append(Comment.hidden_reason.is_(None))
-        for term in terms:
-            conds.append(Comment.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+        conds.append(_C.hidden_reason.is_(None))
+    for n in range(shape.terms):
+        conds.append(_C.search_text.like(bindparam(f"term{n}"), escape="\\"))
     return conds
 
 
-def _order_and_after(sort: Sort, after: tuple[datetime | None, int] | None):
+def filter_conditions(flt: QueueFilter, visible_ids: Collection[int]) -> list[ColumnElement]:
+    """WHERE conditions for a filter, always limited to the consultations the user may see."""
+    allowed = allowed_ids(flt, visible_ids)
+    if not allowed:
+        return [false()]
+    shape, params = _shape(flt)
+    return [_C.consultation_id.in_(sorted(allowed)),
+            *(cond.params(params) for cond in _conditions(shape))]
+
+
+Order = tuple[tuple[str, bool], ...]  # (column name, descending) in turn
+
+
+class _Segment(NamedTuple):
+    """One index range a page is read from, in one direction, from its start or a cursor."""
+
+    kind: str  # "updated", "dated" or "undated"
+    descending: bool
+    after: bool  # starts after a cursor's (value, id)
+
+
+def _segments(sort: Sort, after: tuple[datetime | None, int] | None) -> list[_Segment]:
+    """The page's query in index order: the segments it is read from, in turn.
+
+    NEWEST and OLDEST put undated comments last. Rather than ``NULLS LAST`` (which SQLite
+    and PostgreSQL indexes serve differently) that is two segments, each a plain range of
+    an index: the dated comments by (posted_at, id), then the undated ones by id.
+    """
     if sort is Sort.UPDATED:
-        order = [Comment.updated_at.desc(), Comment.id.desc()]
-        if after is None:
-            return order, None
-        value, row_id = after
-        if value is None:
+        if after is not None and after[0] is None:
             raise CursorError("cursor has no time for sort 'updated'")
-        return order, or_(Comment.updated_at < value,
-                          and_(Comment.updated_at == value, Comment.id < row_id))
+        return [_Segment("updated", True, after is not None)]
     newest = sort is Sort.NEWEST
-    column = Comment.posted_at
-    order = [(column.desc() if newest else column.asc()).nulls_last(),
-             Comment.id.desc() if newest else Comment.id.asc()]
-    if after is None:
-        return order, None
-    value, row_id = after
-    id_after = Comment.id < row_id if newest else Comment.id > row_id
-    if value is None:  # already among the undated comments, which come last
-        return order, and_(column.is_(None), id_after)
-    beyond = column < value if newest else column > value
-    return order, or_(beyond, and_(column == value, id_after), column.is_(None))
+    if after is not None and after[0] is None:  # already among the undated comments
+        return [_Segment("undated", newest, True)]
+    return [_Segment("dated", newest, after is not None), _Segment("undated", newest, False)]
 
 
-def _sort_value(sort: Sort, comment: QueueItem) -> datetime | None:
-    return comment.updated_at if sort is Sort.UPDATED else comment.posted_at
+def _segment_terms(segment: _Segment) -> tuple[list[ColumnElement], Order]:
+    """A segment's conditions (after the cursor's :after_value and :after_id) and order."""
+    down = segment.descending
+
+    def beyond(left, right):
+        return left < right if down else left > right
+
+    after_id = bindparam("after_id", type_=_C.id.type)
+    if segment.kind == "undated":
+        conds = [_C.posted_at.is_(None)] + ([beyond(_C.id, after_id)] if segment.after else [])
+        return conds, (("id", down),)
+    column = _C.updated_at if segment.kind == "updated" else _C.posted_at
+    conds = [] if segment.kind == "updated" else [_C.posted_at.is_not(None)]
+    if segment.after:
+        # One row-value comparison, which an index range serves.
+        conds.append(beyond(tuple_(column, _C.id),
+                            tuple_(bindparam("after_value", type_=column.type), after_id)))
+    return conds, ((column.name, down), ("id", down))
+
+
+def _order_by(columns, order: Order) -> list:
+    return [columns[name].desc() if descending else columns[name].asc() for name, descending in order]
+
+
+@lru_cache(maxsize=1024)
+def _keys_statement(shape: _Shape, segment: _Segment):
+    conds, order = _segment_terms(segment)
+    sort_column = _C.updated_at if segment.kind == "updated" else _C.posted_at
+    return (select(_C.id, _C.consultation_id, sort_column)
+            .where(_C.consultation_id.in_(bindparam("consultations", expanding=True)),
+                   *_conditions(shape), *conds)
+            .order_by(*_order_by(_C, order)).limit(bindparam("limit", type_=Integer)))
+
+
+@lru_cache(maxsize=256)
+def _count_statement(shape: _Shape):
+    matching = (select(_C.id).where(_C.consultation_id.in_(bindparam("consultations", expanding=True)),
+                                    *_conditions(shape))
+                .limit(bindparam("cap", type_=Integer)).subquery())
+    return select(func.count()).select_from(matching)
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """Which comments a page of the queue shows, in order, and where the next page starts."""
+
+    rows: tuple[tuple[int, int], ...]  # (comment id, consultation id)
+    limit: int
+    next_cursor: str | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        return [comment_id for comment_id, _ in self.rows]
+
+
+def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], *,
+              limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None,
+              cursor_key: bytes = b"") -> PageKeys:
+    """Which comments one page of the filtered queue shows, and the next page's cursor.
+
+    Only ids and the sort key are read, so the common filters are answered from a queue
+    index alone, without reading a comment row.
+    """
+    limit = clamp_page_size(limit)
+    after = decode_cursor(cursor_key, cursor, flt.sort) if cursor else None
+    allowed = allowed_ids(flt, visible_ids)
+    rows: list = []
+    if allowed:
+        shape, params = _shape(flt)
+        params["consultations"] = sorted(allowed)
+        if after is not None:
+            params["after_value"], params["after_id"] = after
+        for segment in _segments(flt.sort, after):
+            wanted = limit + 1 - len(rows)
+            if wanted <= 0:
+                break
+            rows.extend(session.execute(_keys_statement(shape, segment),
+                                        {**params, "limit": wanted}).all())
+    next_cursor = None
+    if len(rows) > limit:
+        last_id, _, last_value = rows[limit - 1]
+        next_cursor = encode_cursor(cursor_key, flt.sort, last_value, last_id)
+    return PageKeys(tuple((row[0], row[1]) for row in rows[:limit]), limit, next_cursor)
+
+
+_ITEMS_BY_ID = select(*_ITEM_COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)))
+
+
+def items_by_id(session: Session, ids: Collection[int]) -> dict[int, QueueItem]:
+    """The queue rows of these comments, by id (a comment deleted meanwhile is left out)."""
+    if not ids:
+        return {}
+    rows = session.execute(_ITEMS_BY_ID, {"ids": list(ids)}).all()
+    return {item.id: item for item in _items(session, rows)}
 
 
 def queue_page(session: Session, flt: QueueFilter, visible_ids: Collection[int], *,
                limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None,
                cursor_key: bytes = b"") -> Page:
     """One page of the filtered queue, with the cursor of the next page if there is one."""
-    limit = clamp_page_size(limit)
-    after = decode_cursor(cursor_key, cursor, flt.sort) if cursor else None
-    order, after_cond = _order_and_after(flt.sort, after)
-    conds = filter_conditions(flt, visible_ids)
-    if after_cond is not None:
-        conds.append(after_cond)
-    # Plain columns rather than ORM objects: a page is read-only, and this is the hot path.
-    rows = session.execute(select(*_ITEM_COLUMNS).where(*conds).order_by(*order)
-                           .limit(limit + 1)).all()
-    page = Page(items=_items(session, rows[:limit]), limit=limit)
-    if len(rows) > limit:
-        last = page.items[-1]
-        page.next_cursor = encode_cursor(cursor_key, flt.sort, _sort_value(flt.sort, last), last.id)
-    return page
+    keys = page_keys(session, flt, visible_ids, limit=limit, cursor=cursor, cursor_key=cursor_key)
+    found = items_by_id(session, keys.ids)
+    return Page(items=[found[i] for i in keys.ids if i in found], limit=keys.limit,
+                next_cursor=keys.next_cursor)
 
 
 def count_matching(session: Session, flt: QueueFilter, visible_ids: Collection[int],
                    cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many comments match, counting at most ``cap``: (count, whether it hit the cap)."""
-    inner = select(Comment.id).where(*filter_conditions(flt, visible_ids)).limit(cap + 1).subquery()
-    n = session.scalar(select(func.count()).select_from(inner)) or 0
+    allowed = allowed_ids(flt, visible_ids)
+    if not allowed:
+        return 0, False
+    shape, params = _shape(flt)
+    n = session.scalar(_count_statement(shape),
+                       {**params, "consultations": sorted(allowed), "cap": cap + 1}) or 0
     return min(n, cap), n > cap
 
 
@@ -412,10 +572,10 @@ def get_comment(session: Session, comment_id: int, visible_ids: Collection[int])
 def thread_of(session: Session, comment: Comment) -> list[QueueItem]:
     """The comments of the same section of the same page, in thread order (replies under parents)."""
     siblings = _items(session, session.execute(
-        select(*_ITEM_COLUMNS).where(Comment.consultation_id == comment.consultation_id,
-                                     Comment.page_title == comment.page_title,
-                                     Comment.heading == comment.heading)
-        .order_by(Comment.posted_at.asc().nulls_last(), Comment.id.asc()).limit(THREAD_LIMIT)).all())
+        select(*_ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
+                                     _C.page_title == comment.page_title,
+                                     _C.heading == comment.heading)
+        .order_by(_C.posted_at.asc().nulls_last(), _C.id.asc()).limit(THREAD_LIMIT)).all())
     by_parent: dict[str | None, list[QueueItem]] = {}
     known = {c.item_id for c in siblings}
     for item in siblings:
@@ -442,9 +602,19 @@ def themes_of(session: Session, consultation_ids: Collection[int]) -> list[Theme
                                 .order_by(Theme.name)))
 
 
+# The next language after :after among one consultation's live comments: one seek in the
+# (consultation, language) queue index, where GROUP BY would read every entry.
+_NEXT_LANGUAGE = (select(func.min(_C.language))
+                  .where(_C.consultation_id == bindparam("consultation_id"),
+                         _C.hidden_reason.is_(None), _C.language > bindparam("after")))
+
+
 def languages_of(session: Session, consultation_ids: Collection[int]) -> list[str]:
-    if not consultation_ids:
-        return []
-    return list(session.scalars(
-        select(Comment.language).where(Comment.consultation_id.in_(sorted(consultation_ids)))
-        .group_by(Comment.language).order_by(Comment.language)))
+    """The languages of the comments the queue shows (not hidden) in these consultations."""
+    found: set[str] = set()
+    for consultation_id in sorted(consultation_ids):
+        after = ""
+        while (after := session.scalar(_NEXT_LANGUAGE, {"consultation_id": consultation_id,
+                                                        "after": after})) is not None:
+            found.add(after)
+    return sorted(found)

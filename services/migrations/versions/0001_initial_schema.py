@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:01:53.363583
+Create Date: 2026-11-22 02:13:34.895718
 """
 from alembic import op
 import sqlalchemy as sa
@@ -148,6 +148,7 @@ def upgrade() -> None:
     sa.Column('opens_at', sa.DateTime(), nullable=True),
     sa.Column('closes_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('data_version', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_consultations_document_id_documents')),
     sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], name=op.f('fk_consultations_revision_id_revisions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultations'))
@@ -226,16 +227,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('consultation_id', 'page_title', 'item_id', name=op.f('uq_comments_consultation_id_page_title_item_id'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
-        batch_op.create_index('ix_comments_any_language_posted', ['language', 'posted_at', 'id'], unique=False)
-        batch_op.create_index('ix_comments_any_status_posted', ['status', 'posted_at', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_comments_consultation_id'), ['consultation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_language'), ['language'], unique=False)
-        batch_op.create_index('ix_comments_language_posted', ['consultation_id', 'language', 'posted_at', 'id'], unique=False)
-        batch_op.create_index('ix_comments_posted', ['consultation_id', 'posted_at', 'id'], unique=False)
+        batch_op.create_index('ix_comments_live_any_posted', ['posted_at', 'id', 'consultation_id', 'status', 'language', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_any_updated', ['updated_at', 'id', 'consultation_id', 'status', 'language', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_language', ['consultation_id', 'language', 'posted_at', 'id', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_posted', ['consultation_id', 'posted_at', 'id', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_status', ['consultation_id', 'status', 'posted_at', 'id', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_status_language', ['consultation_id', 'status', 'language', 'posted_at', 'id', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.create_index('ix_comments_live_updated', ['consultation_id', 'updated_at', 'id', 'hidden_reason'], unique=False, sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
         batch_op.create_index(batch_op.f('ix_comments_posted_at'), ['posted_at'], unique=False)
-        batch_op.create_index('ix_comments_queue', ['consultation_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_comments_status_posted', ['consultation_id', 'status', 'posted_at', 'id'], unique=False)
-        batch_op.create_index('ix_comments_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('consultation_grants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -311,7 +311,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('anchors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_anchors_comment_id'), ['comment_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_anchors_unit_key'), ['unit_key'], unique=False)
+        batch_op.create_index('ix_anchors_unit_comment', ['unit_key', 'comment_id'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -377,7 +377,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     with op.batch_alter_table('anchors', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_anchors_unit_key'))
+        batch_op.drop_index('ix_anchors_unit_comment')
         batch_op.drop_index(batch_op.f('ix_anchors_comment_id'))
 
     op.drop_table('anchors')
@@ -399,16 +399,15 @@ def downgrade() -> None:
 
     op.drop_table('consultation_grants')
     with op.batch_alter_table('comments', schema=None) as batch_op:
-        batch_op.drop_index('ix_comments_updated')
-        batch_op.drop_index('ix_comments_status_posted')
-        batch_op.drop_index('ix_comments_queue')
         batch_op.drop_index(batch_op.f('ix_comments_posted_at'))
-        batch_op.drop_index('ix_comments_posted')
-        batch_op.drop_index('ix_comments_language_posted')
+        batch_op.drop_index('ix_comments_live_updated', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_status_language', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_status', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_posted', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_language', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_any_updated', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
+        batch_op.drop_index('ix_comments_live_any_posted', sqlite_where=sa.text('hidden_reason IS NULL'), postgresql_where=sa.text('hidden_reason IS NULL'))
         batch_op.drop_index(batch_op.f('ix_comments_language'))
-        batch_op.drop_index(batch_op.f('ix_comments_consultation_id'))
-        batch_op.drop_index('ix_comments_any_status_posted')
-        batch_op.drop_index('ix_comments_any_language_posted')
 
     op.drop_table('comments')
     with op.batch_alter_table('units', schema=None) as batch_op:

@@ -8,6 +8,8 @@ on its own). A consultation a user has no role on answers 404, as if it did not 
 
 from __future__ import annotations
 
+import json
+
 from flask import (Response, abort, current_app, g, jsonify, request, stream_with_context,
                    url_for)
 from sqlalchemy import select
@@ -26,10 +28,12 @@ from services.web.api.spec import DescribedBlueprint, Param, openapi_document
 from services.web.auth.guard import api_login_required, current_access
 from services.web.auth.users import get_user
 from services.web.auth.views import csrf
-from services.web.dashboard.context import (comment_page, comment_wiki_diff, comment_wiki_link,
-                                            cursor_key, wiki_url)
+from services.web.dashboard.context import (comment_base, comment_page, comment_wiki_diff,
+                                            comment_wiki_link, cursor_key, wiki_url)
 from services.web.dashboard.links import wiki_permalink
 from services.web.dashboard.sanitize import clean_comment_html
+from services.web.queueread import QueueRead
+from services.web.resultcache import result_cache
 
 bp = DescribedBlueprint("api", __name__, url_prefix="/api/v1")
 # CSRF is checked below, for cookie-authenticated calls only.
@@ -300,19 +304,41 @@ def queue_request(args) -> tuple[queries.QueueFilter, int, str | None]:
 @api_login_required
 def feedback():
     flt, limit, cursor = queue_request(request.args)
-    visible = current_access().visible_ids
-    with get_db().session() as s:
-        page = queries.queue_page(s, flt, visible, limit=limit, cursor=cursor,
-                                  cursor_key=cursor_key())
-        # Counting walks every match, so it is done only when asked for.
-        total, capped = (queries.count_matching(s, flt, visible)
-                         if request.args.get("count") == "1" else (None, None))
-        items = [schemas.comment(c, comment_page(c), comment_wiki_link(c)) for c in page.items]
+    # Counting walks every match, so it is done only when asked for.
+    want_count = request.args.get("count") == "1"
+    read = QueueRead(flt)
+
+    def compute() -> bytes:
+        with get_db().session() as s:
+            return _feedback_body(s, read, flt, limit, cursor, want_count)
+
+    body = result_cache().fetch_packed(
+        ("api-feedback", read.scope, flt, limit, cursor, want_count, request.script_root), compute)
+    return Response(body, mimetype="application/json")
+
+
+def _feedback_body(s, read: QueueRead, flt: queries.QueueFilter, limit: int, cursor: str | None,
+                   want_count: bool) -> bytes:
+    base, wiki = comment_base(), wiki_url()
+
+    def render(items) -> list[bytes]:
+        return [_json(schemas.comment(c, f"{base}{c.id}", wiki_permalink(wiki, c))) for c in items]
+
+    keys = read.keys(s, limit, cursor)
+    total, capped = (read.count(s, first_page=None if cursor else keys) if want_count
+                     else (None, None))
+    items = read.shown(s, keys, "api-item", lambda _: base, render)
     next_url = None
-    if page.next_cursor:
-        next_url = url_for("api.feedback", **flt.as_params(), limit=limit, cursor=page.next_cursor)
-    return jsonify({"items": items, "limit": page.limit, "next_cursor": page.next_cursor,
-                    "next": next_url, "total": total, "total_is_lower_bound": capped})
+    if keys.next_cursor:
+        next_url = url_for("api.feedback", **flt.as_params(), limit=limit, cursor=keys.next_cursor)
+    # The items are JSON already (cached one by one); only the page around them is encoded.
+    rest = _json({"limit": keys.limit, "next_cursor": keys.next_cursor, "next": next_url,
+                  "total": total, "total_is_lower_bound": capped})
+    return b'{"items":[' + b",".join(items) + b"]," + rest[1:]
+
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _detail(s, comment_id: int) -> dict:

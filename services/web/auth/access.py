@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.consultations.models import Consultation
@@ -26,6 +28,10 @@ class Access:
     name: str = ""
     role: Role | None = None
     roles: Mapping[int, Role] = field(default_factory=dict)
+    # The data version of each of those consultations (services.feedback.versions), read
+    # with the roles: cached queue results are keyed by them, so a request needs no read
+    # of its own before it looks them up.
+    versions: Mapping[int, int] = field(default_factory=dict)
 
     @classmethod
     def anonymous(cls) -> Access:
@@ -49,11 +55,11 @@ class Access:
         role = self.roles.get(consultation_id)
         return role is not None and role.at_least(Role.TRIAGER)
 
-    @property
+    @cached_property
     def visible_ids(self) -> frozenset[int]:
         return frozenset(self.roles)
 
-    @property
+    @cached_property
     def triage_ids(self) -> frozenset[int]:
         return frozenset(cid for cid, role in self.roles.items() if role.at_least(Role.TRIAGER))
 
@@ -62,16 +68,31 @@ class Access:
         return bool(self.triage_ids)
 
 
-def access_for(session: Session, user: User | None) -> Access:
-    """The roles of ``user`` on every consultation, following the rule in this module's docstring."""
+_CONSULTATION = Consultation.__table__.c
+_GRANT = ConsultationGrant.__table__.c
+# Every consultation, its data version and the user's grant on it, if any: the whole rule
+# in one read, made on every request, so the statement is built once.
+_ROLES = (select(_CONSULTATION.id, _CONSULTATION.data_version, _GRANT.role)
+          .outerjoin_from(Consultation.__table__, ConsultationGrant.__table__,
+                          and_(_GRANT.consultation_id == _CONSULTATION.id,
+                               _GRANT.user_id == bindparam("user_id"))))
+
+
+def access_for(session: Session | Connection, user: User | None) -> Access:
+    """The roles of ``user`` (a User, or a row with its id, name, role, all_consultations
+    and disabled) on every consultation, following the rule in this module's docstring."""
     if user is None or user.disabled:
         return Access.anonymous()
     roles: dict[int, Role] = {}
-    if user.role is Role.ADMIN or user.all_consultations:
-        roles = {cid: user.role for cid in session.scalars(select(Consultation.id))}
-    if user.role is not Role.ADMIN:
-        grants = session.execute(
-            select(ConsultationGrant.consultation_id, ConsultationGrant.role)
-            .where(ConsultationGrant.user_id == user.id))
-        roles.update({cid: role for cid, role in grants})
-    return Access(user_id=user.id, name=user.name, role=user.role, roles=roles)
+    versions: dict[int, int] = {}
+    admin = user.role is Role.ADMIN
+    for cid, version, granted in session.execute(_ROLES, {"user_id": user.id}):
+        if admin or (granted is None and user.all_consultations):
+            roles[cid] = user.role
+        elif granted is not None:
+            roles[cid] = granted
+        else:
+            continue
+        versions[cid] = version
+    return Access(user_id=user.id, name=user.name, role=user.role, roles=roles,
+                  versions=versions)

@@ -25,22 +25,23 @@ def load_user() -> None:
         if scheme.lower() != "bearer" or not raw.strip():
             g.token_error = "the Authorization header must be 'Bearer <token>'"
             return
-        with get_db().session() as s:
-            user = token_user(s, raw.strip())
+        # A plain connection, not an ORM session: this runs on every request, and reads.
+        with get_db().engine.begin() as conn:
+            user = token_user(conn, raw.strip())
             if user is None:
                 g.token_error = "the API token is unknown or revoked"
                 return
-            g.access, g.user_name = access_for(s, user), user.name
+            g.access, g.user_name = access_for(conn, user), user.name
         return
     sid = session.get("sid")
     if not sid:
         return
-    with get_db().session() as s:
-        user = session_user(s, sid)
+    with get_db().engine.begin() as conn:
+        user = session_user(conn, sid)
         if user is None:
             session.clear()  # ended, expired or disabled: the cookie is worthless now
             return
-        g.access, g.user_name = access_for(s, user), user.name
+        g.access, g.user_name = access_for(conn, user), user.name
 
 
 def current_access() -> Access:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from services.db import Base
 from services.documents.models import _enum, utcnow
+from services.feedback.versions import bump
 
 
 class Role(enum.Enum):
@@ -111,3 +112,19 @@ class OAuthState(Base):
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_url: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_for_user_changes(session: Session, _flush_context) -> None:
+    """Every triage queue offers the active users as assignees: adding, renaming, disabling
+    or removing one moves every consultation's data version, so no cached queue lists an
+    outdated set of users."""
+    # session.new, .dirty and .deleted build a fresh set on every access: read each once.
+    if (any(isinstance(obj, User) for obj in (*session.new, *session.deleted))
+            or any(isinstance(obj, User) and _listed_differently(obj) for obj in session.dirty)):
+        bump(session, everything=True)
+
+
+def _listed_differently(user: User) -> bool:
+    attrs = inspect(user).attrs
+    return attrs.name.history.has_changes() or attrs.disabled.history.has_changes()

@@ -8,12 +8,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.documents.models import utcnow
 from services.web.auth.models import OAuthState, User, WebSession
-from services.web.auth.users import hash_secret
+from services.web.auth.users import PRINCIPAL_COLUMNS, hash_secret
 
 SESSION_LIFETIME = timedelta(hours=12)
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)
@@ -30,16 +31,21 @@ def start_session(session: Session, user: User) -> str:
     return raw
 
 
-def session_user(session: Session, raw: str | None) -> User | None:
-    """The user of a live session id, or None if unknown, expired or the user is disabled."""
+_SESSION = WebSession.__table__.c
+_BY_SESSION = (select(*PRINCIPAL_COLUMNS, _SESSION.expires_at)
+               .join_from(WebSession.__table__, User.__table__, _SESSION.user_id == User.__table__.c.id)
+               .where(_SESSION.sid_hash == bindparam("sid_hash")))
+
+
+def session_user(session: Session | Connection, raw: str | None):
+    """The user of a live session id (a row with the user's id, name, role,
+    all_consultations and disabled), or None if unknown, expired or the user is disabled."""
     if not raw or not isinstance(raw, str) or len(raw) > 100:
         return None
-    row = session.execute(select(User, WebSession.expires_at)
-                          .join(WebSession, WebSession.user_id == User.id)
-                          .where(WebSession.sid_hash == hash_secret(raw))).first()
-    if row is None or row.expires_at < utcnow() or row.User.disabled:
+    row = session.execute(_BY_SESSION, {"sid_hash": hash_secret(raw)}).first()
+    if row is None or row.expires_at < utcnow() or row.disabled:
         return None
-    return row.User
+    return row
 
 
 def end_session(session: Session, raw: str | None) -> None:

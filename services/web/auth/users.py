@@ -11,7 +11,8 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -132,24 +133,30 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
 _LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def token_user(session: Session, raw: str) -> User | None:
-    """The active user a raw API token belongs to, or None if unknown, revoked or disabled."""
+_USER = User.__table__.c
+_TOKEN = ApiToken.__table__.c
+# What a request needs of its user, read by token (here) or session (``sessions``): plain
+# columns in one statement built once, since every API call makes this read.
+PRINCIPAL_COLUMNS = (_USER.id, _USER.name, _USER.role, _USER.all_consultations, _USER.disabled)
+_BY_TOKEN = (select(*PRINCIPAL_COLUMNS, _TOKEN.id.label("token_id"), _TOKEN.revoked_at,
+                    _TOKEN.last_used_at)
+             .join_from(ApiToken.__table__, User.__table__, _TOKEN.user_id == _USER.id)
+             .where(_TOKEN.token_hash == bindparam("token_hash")))
+
+
+def token_user(session: Session | Connection, raw: str):
+    """The active user a raw API token belongs to (a row with the user's id, name, role,
+    all_consultations and disabled), or None if unknown, revoked or disabled."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    # One query on every API call: the token, its state and its user together.
-    row = session.execute(
-        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_secret(raw))).first()
-    if row is None:
-        return None
-    user, token_id, revoked_at, last_used_at = row
-    if revoked_at is not None or user.disabled:
+    row = session.execute(_BY_TOKEN, {"token_hash": hash_secret(raw)}).first()
+    if row is None or row.revoked_at is not None or row.disabled:
         return None
     now = utcnow()
-    if last_used_at is None or now - last_used_at > _LAST_USED_PRECISION:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    return user
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_PRECISION:
+        session.execute(update(ApiToken.__table__).where(_TOKEN.id == row.token_id)
+                        .values(last_used_at=now))
+    return row
 
 
 def bind_wiki_user(session: Session, sub: str, username: str) -> User | None:

@@ -70,6 +70,13 @@ def _plural(match: re.Match, params: tuple) -> str:
     return forms[0] if n == 1 else forms[-1]
 
 
+@lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple:
+    """A message without PLURAL split into literal text (str) and parameter numbers (int)."""
+    parts = _PARAM.split(text)
+    return tuple(part if i % 2 == 0 else int(part) for i, part in enumerate(parts))
+
+
 def message(language: str, key: str, *params) -> str:
     """The text of ``key`` in ``language`` (or English), with parameters filled in."""
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
@@ -77,6 +84,9 @@ def message(language: str, key: str, *params) -> str:
         return f"⧼{key}⧽"  # as MediaWiki shows a missing message: visible, not fatal
     if "$" not in text:  # most messages: nothing to fill in
         return text
-    text = _PLURAL.sub(lambda m: _plural(m, params), text)
-    return _PARAM.sub(lambda m: str(params[int(m.group(1)) - 1])
-                      if int(m.group(1)) <= len(params) else m.group(0), text)
+    if "{{PLURAL:" in text:
+        text = _PLURAL.sub(lambda m: _plural(m, params), text)
+    # Parameters are filled in one pass, so a value that looks like "$2" stays as it is.
+    return "".join(piece if isinstance(piece, str)
+                   else (str(params[piece - 1]) if 0 < piece <= len(params) else f"${piece}")
+                   for piece in _pieces(text))

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from flask import (Blueprint, abort, flash, g, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, get_template_attribute, redirect,
+                   render_template, request, url_for)
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -25,9 +30,11 @@ from services.web.auth.guard import current_access, page_login_required, safe_ne
 from services.web.auth.models import User
 from services.web.dashboard import charts, i18n
 from services.web.dashboard.context import (comment_base, comment_wiki_diff, comment_wiki_link,
-                                            cursor_key, wiki_url)
+                                            wiki_url)
 from services.web.dashboard.errors import install_error_pages
 from services.web.dashboard.sanitize import clean_comment_html
+from services.web.queueread import QueueRead, versions_of
+from services.web.resultcache import result_cache
 
 bp = Blueprint("dashboard", __name__)
 
@@ -67,7 +74,32 @@ def unit_plain(text: str) -> str:
 
 def _request_context() -> dict:
     return {"ui_lang": g.get("uselang", "en"), "ui_dir": g.get("ui_dir", "ltr"),
-            "access": current_access(), "user_name": g.get("user_name", "")}
+            "access": current_access(), "user_name": g.get("user_name", ""),
+            "page_urls": _page_urls(request.script_root)}
+
+
+class PageUrls(NamedTuple):
+    """The URLs every page links to, built once per URL root rather than on every page."""
+
+    tokens_css: str
+    codex_css: str
+    convene_css: str
+    convene_js: str
+    home: str
+    queue: str
+    signout: str
+
+
+def _page_urls(script_root: str) -> PageUrls:
+    known = current_app.extensions.setdefault("convene.page_urls", {})
+    urls = known.get(script_root)
+    if urls is None:
+        static = lambda name: url_for("static", filename=name)  # noqa: E731
+        urls = known[script_root] = PageUrls(
+            static("codex/codex-design-tokens.css"), static("codex/codex-bidi.css"),
+            static("convene.css"), static("convene.js"), url_for("dashboard.home"),
+            url_for("dashboard.queue"), url_for("auth.signout"))
+    return urls
 
 
 def audit_value(field: str, value) -> str:
@@ -130,28 +162,86 @@ def home():
 
 
 # The queue -------------------------------------------------------------------------------
+#
+# The page is put together from cached parts: the filter form, the bulk controls and what
+# they offer, keyed by the data versions of the consultations the viewer sees (here), and
+# the query's rows, cached comment by comment (services.web.queueread). Only what belongs
+# to the session (user, CSRF token, flash messages) is rendered on every request.
 
-def _queue_context(s, flt: queries.QueueFilter | None) -> dict:
-    access = current_access()
-    visible = access.visible_ids
-    focus = set(flt.consultation_ids) if flt and flt.consultation_ids else visible
-    consultations = s.execute(select(Consultation.id, Consultation.title)
-                              .where(Consultation.id.in_(sorted(visible)))
-                              .order_by(Consultation.id.desc())).all()
-    units = []
-    if flt and len(flt.consultation_ids) == 1:
-        revision_id = s.scalar(select(Consultation.revision_id)
-                               .where(Consultation.id == flt.consultation_ids[0]))
-        units = [(u.key, unit_plain(u.text)[:80]) for u in s.scalars(
-            select(Unit).where(Unit.revision_id == revision_id).order_by(Unit.position))]
-    return {
-        "consultations": consultations,
-        "consultation_titles": dict(consultations),
-        "themes": queries.themes_of(s, focus),
-        "languages": _languages(s, focus),
-        "units": units,
-        "users": s.scalars(select(User.name).where(User.disabled.is_(False)).order_by(User.name)).all(),
-    }
+_ACTIVE_USERS = (select(User.__table__.c.name).where(User.__table__.c.disabled.is_(False))
+                 .order_by(User.__table__.c.name))
+
+
+class ThemeOption(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class QueueContext:
+    """What the queue's controls offer: the consultations, themes and units to choose from."""
+
+    consultations: tuple[tuple[int, str], ...]
+    themes: tuple[ThemeOption, ...]
+    units: tuple[tuple[str, str], ...]
+
+    @property
+    def titles(self) -> dict[int, str]:
+        return dict(self.consultations)
+
+    @property
+    def size(self) -> int:
+        return 100 * (len(self.consultations) + len(self.themes) + len(self.units))
+
+
+def _size(value) -> int:
+    return value.size if isinstance(value, QueueContext) else len(value)
+
+
+def _queue_context(s, flt: queries.QueueFilter, versions) -> QueueContext:
+    # Consultations' titles and themes move their data versions; a revision's units never change.
+    focus = frozenset(flt.consultation_ids) or current_access().visible_ids
+    unit_source = flt.consultation_ids[0] if len(flt.consultation_ids) == 1 else None
+
+    def compute() -> QueueContext:
+        visible = current_access().visible_ids
+        consultations = s.execute(select(Consultation.id, Consultation.title)
+                                  .where(Consultation.id.in_(sorted(visible)))
+                                  .order_by(Consultation.id.desc())).all()
+        units = ()
+        if unit_source is not None:
+            revision_id = s.scalar(select(Consultation.revision_id)
+                                   .where(Consultation.id == unit_source))
+            units = tuple((key, unit_plain(text)[:80]) for key, text in s.execute(
+                select(Unit.key, Unit.text).where(Unit.revision_id == revision_id)
+                .order_by(Unit.position)))
+        themes = tuple(ThemeOption(t.id, t.name) for t in queries.themes_of(s, focus))
+        return QueueContext(tuple((cid, title) for cid, title in consultations), themes, units)
+
+    return result_cache().fetch(("queue-context", versions, focus, unit_source), compute, _size)
+
+
+def _queue_filters(s, flt: queries.QueueFilter, limit: int, versions, users, languages) -> Markup:
+    """The filter form, showing the query's values."""
+    def compute() -> Markup:
+        context = _queue_context(s, flt, versions)
+        return Markup(render_template(
+            "_queue_filters.html", flt=flt, limit=limit, users=users, languages=languages,
+            consultations=list(context.consultations), themes=context.themes,
+            units=list(context.units)))
+
+    return result_cache().fetch(("queue-filters", versions, flt, limit, languages,
+                                 g.get("uselang"), request.script_root), compute)
+
+
+def _queue_bulk(s, flt: queries.QueueFilter, versions, users) -> Markup:
+    """The bulk-action controls (the same for every query on the same consultations)."""
+    def compute() -> Markup:
+        themes = _queue_context(s, flt, versions).themes
+        return Markup(render_template("_queue_bulk.html", users=users, themes=themes))
+
+    focus = frozenset(flt.consultation_ids) or current_access().visible_ids
+    return result_cache().fetch(("queue-bulk", versions, focus, g.get("uselang")), compute)
 
 
 # Listing the languages present reads a whole index; a minute-old list is good enough.
@@ -159,43 +249,97 @@ _LANGUAGE_TTL = 60.0
 _language_cache: dict[tuple, tuple[float, list[str]]] = {}
 
 
-def _languages(s, consultation_ids) -> list[str]:
+def _languages(consultation_ids) -> list[str]:
     key = (get_db().url, frozenset(consultation_ids))
     hit = _language_cache.get(key)
     now = time.monotonic()
     if hit is None or hit[0] < now:
         if len(_language_cache) > 256:
             _language_cache.clear()
-        hit = _language_cache[key] = (now + _LANGUAGE_TTL, queries.languages_of(s, consultation_ids))
+        with get_db().session() as s:
+            languages = queries.languages_of(s, consultation_ids)
+        hit = _language_cache[key] = (now + _LANGUAGE_TTL, languages)
     return hit[1]
+
+
+def _row_renderer(s, flt: queries.QueueFilter, versions, triage_ids):
+    """Renders queue rows (one string each) for comments the cache does not have yet."""
+    def render(items) -> list[str]:
+        row = get_template_attribute("_queue_row.html", "row")
+        chip = get_template_attribute("_macros.html", "status_chip")
+        chips = {status: chip(status.value) for status in {item.status for item in items}}
+        titles = _queue_context(s, flt, versions).titles
+        base, unsigned = comment_base(), msg("convene-unsigned")
+        return [str(row(c, titles.get(c.consultation_id, ""), c.consultation_id in triage_ids,
+                        base, chips[c.status], unsigned)) for c in items]
+    return render
+
+
+# Where the session's CSRF token goes in the cached page content. It holds "<", which
+# escaped text never does, so nothing a user wrote can look like it.
+_CSRF_SLOT = Markup("<csrf-slot>")
 
 
 @bp.get("/dashboard/queue")
 @page_login_required
 def queue():
     access = current_access()
+    error = None
     try:
         flt, limit, cursor = queue_request(request.args)
     except (queries.FilterError, triage.NotFound) as exc:
+        flt, limit, cursor, error = queries.QueueFilter(), queries.DEFAULT_PAGE_SIZE, None, str(exc)
+    # As read with the access, before anything computed here: that is at least as new.
+    versions = versions_of(access.visible_ids)
+    languages = tuple(_languages(flt.consultation_ids or access.visible_ids))
+
+    def content() -> bytes:
         with get_db().session() as s:
-            context = _queue_context(s, None)
-        return render_template("queue.html", error=str(exc), flt=queries.QueueFilter(), items=[],
-                               limit=queries.DEFAULT_PAGE_SIZE, **context), 400
-    with get_db().session() as s:
-        page = queries.queue_page(s, flt, access.visible_ids, limit=limit, cursor=cursor,
-                                  cursor_key=cursor_key())
-        # The count walks every match: shown on the first page, not recomputed on each next one.
-        total, capped = (queries.count_matching(s, flt, access.visible_ids)
-                         if cursor is None else (None, None))
-        context = _queue_context(s, flt)
+            return _queue_content(s, flt, limit, cursor, error, versions, languages).encode()
+
+    if error:
+        packed = content()
+    else:
+        # The content shows the viewer's roles (checkboxes, bulk controls), the query (the
+        # form, return_to), the users (assignees; a change to them moves every version) and
+        # the interface language.
+        roles = tuple(sorted((cid, role.value) for cid, role in access.roles.items()))
+        packed = result_cache().fetch_packed(
+            ("queue-content", versions, roles, flt, limit, cursor, languages, g.get("uselang"),
+             request.script_root, request.full_path), content)
+    # The content is cached without the session's CSRF token; it goes in at its slot.
+    before, slot, after = Markup(packed.decode()).partition(_CSRF_SLOT)
+    html = render_template("queue.html", content=before + (generate_csrf() if slot else "") + after)
+    return html, 400 if error else 200
+
+
+def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
+                   error: str | None, versions, languages) -> Markup:
+    """The queue page without the session's parts, the CSRF token left at its slot."""
+    access = current_access()
+    users = tuple(s.execute(_ACTIVE_USERS).scalars())
+    keys, total, capped, rows = None, None, None, []
+    filters = _queue_filters(s, flt, limit, versions, users, languages)
+    if not error:
+        read = QueueRead(flt)
+        keys = read.keys(s, limit, cursor)
+        # The count walks every match: shown on the first page, not on each next one.
+        total, capped = read.count(s, first_page=keys) if cursor is None else (None, None)
+        # A row shows a checkbox where the viewer may triage, in the interface language.
+        variant = (g.get("uselang"), request.script_root)
+        rows = [Markup(row) for row in read.shown(
+            s, keys, "queue-row", lambda cid: (cid in access.triage_ids, *variant),
+            _row_renderer(s, flt, versions, access.triage_ids))]
+    may_triage = access.may_triage_anything
+    bulk = _queue_bulk(s, flt, versions, users) if may_triage and rows else Markup()
     next_url = None
-    if page.next_cursor:
-        next_url = url_for("dashboard.queue", **flt.as_params(), limit=limit, cursor=page.next_cursor)
-    return render_template("queue.html", flt=flt, items=page.items, limit=limit, total=total,
-                           comment_base=comment_base(), triage_ids=access.triage_ids,
-                           capped=capped, next_url=next_url, is_first_page=cursor is None,
-                           first_url=url_for("dashboard.queue", **flt.as_params(), limit=limit),
-                           may_triage=access.may_triage_anything, **context)
+    if keys is not None and keys.next_cursor:
+        next_url = url_for("dashboard.queue", **flt.as_params(), limit=limit, cursor=keys.next_cursor)
+    return Markup(render_template(
+        "_queue_content.html", error=error, flt=flt, filters=filters, bulk=bulk, rows=rows,
+        has_items=bool(rows), total=total, capped=capped, next_url=next_url,
+        is_first_page=cursor is None, first_url=url_for("dashboard.queue", **flt.as_params(), limit=limit),
+        may_triage=may_triage, csrf_slot=_CSRF_SLOT))
 
 
 def _form_change(form: MultiDict, *, bulk: bool) -> triage.TriageChange:

@@ -1,0 +1,99 @@
+"""The triage queue's reads, cached, for the JSON API and the dashboard alike.
+
+Two layers, both in the process's result cache (``services.web.resultcache``) and keyed by
+the data versions of the consultations involved (``services.feedback.versions``), so the
+read after a write sees it:
+
+- which comments a query shows, in order, with the next page's cursor, and how many match
+  (whatever the order). Keyed by the scope (each consultation the query reads, with its
+  version and the viewer's role on it) and the normalized query, so the API and the
+  dashboard share them and viewers with different scopes never do.
+- each comment as shown: an API item (JSON) or a dashboard row (HTML), keyed by the comment,
+  its consultation's version and what else the rendering depends on (URL root, interface
+  language, whether the viewer may triage it). A comment appears in many queries and is
+  rendered once for all of them.
+
+Neither layer holds anything of one user's: no note, no session, no CSRF token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.feedback import queries
+from services.feedback.versions import Versions, data_versions
+from services.web import get_db
+from services.web.auth.guard import current_access
+from services.web.dashboard.context import cursor_key
+from services.web.resultcache import result_cache
+
+
+def versions_of(consultation_ids) -> Versions:
+    """((consultation id, data version), ...) for these consultations, by id, as read with
+    the request's access (``Access.versions``), else read now."""
+    known = current_access().versions
+    if all(cid in known for cid in consultation_ids):
+        return tuple((cid, known[cid]) for cid in sorted(consultation_ids))
+    with get_db().session() as session:
+        return data_versions(session, consultation_ids)
+
+
+class QueueRead:
+    """One request's read of the queue: the consultations it reads, at the versions it saw."""
+
+    def __init__(self, flt: queries.QueueFilter):
+        access = current_access()
+        self.flt, self.visible = flt, access.visible_ids
+        allowed = queries.allowed_ids(flt, access.visible_ids)
+        # Read before anything they key, so what is computed after them is at least as new.
+        self.versions = dict(versions_of(allowed))
+        self.scope = tuple((cid, self.versions.get(cid), access.roles[cid].value)
+                           for cid in sorted(allowed))
+
+    def keys(self, session: Session, limit: int, cursor: str | None) -> queries.PageKeys:
+        """Which comments the page shows, and the next page's cursor."""
+        return result_cache().fetch(
+            ("queue-keys", self.scope, self.flt, limit, cursor),
+            lambda: queries.page_keys(session, self.flt, self.visible, limit=limit,
+                                      cursor=cursor, cursor_key=cursor_key()),
+            size=lambda keys: 200 + 80 * len(keys.rows))
+
+    def count(self, session: Session, first_page: queries.PageKeys | None = None
+              ) -> tuple[int, bool]:
+        """How many comments match (up to the cap), whatever the order. A first page with
+        no next one has counted them already."""
+        if first_page is not None and first_page.next_cursor is None:
+            return len(first_page.rows), False
+        unordered = dataclasses.replace(self.flt, sort=queries.Sort.NEWEST)
+        return result_cache().fetch(
+            ("queue-count", self.scope, unordered),
+            lambda: queries.count_matching(session, self.flt, self.visible),
+            size=lambda _: 100)
+
+    def shown(self, session: Session, keys: queries.PageKeys, kind: str,
+              variant: Callable[[int], Hashable],
+              render: Callable[[list[queries.QueueItem]], list[Any]]) -> list[Any]:
+        """The page's comments as ``render`` shows them (str or bytes each), in order.
+
+        ``variant(consultation_id)`` is whatever else the rendering depends on; only the
+        comments not cached yet are read and rendered.
+        """
+        cache = result_cache()
+        row_keys = [(kind, comment_id, self.versions.get(cid), variant(cid))
+                    for comment_id, cid in keys.rows]
+        shown = [cache.get(key) for key in row_keys]
+        missing = [comment_id for (comment_id, _), value in zip(keys.rows, shown) if value is None]
+        if missing:
+            found = queries.items_by_id(session, missing)
+            items = [found[i] for i in missing if i in found]
+            fresh = dict(zip((item.id for item in items), render(items)))
+            for n, ((comment_id, _), key) in enumerate(zip(keys.rows, row_keys)):
+                if shown[n] is None and comment_id in fresh:
+                    shown[n] = fresh[comment_id]
+                    cache.put(key, shown[n], len(shown[n]) + 200)
+        # A comment deleted since the page's ids were read is left out.
+        return [value for value in shown if value is not None]
