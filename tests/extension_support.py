@@ -20,7 +20,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from deploy.local.processes import free_port
-from deploy.local.wiki import BOT_NAME, REPO_ROOT, LocalWiki
+from deploy.local.wiki import REPO_ROOT, LocalWiki
 
 EXTENSION_DIR = REPO_ROOT / "wiki_extension" / "Convene"
 SERVICE_PORT = free_port()
@@ -82,27 +82,6 @@ def api_as(wiki: LocalWiki, user: str, calls: list[dict]) -> list[dict]:
     if result.returncode != 0:
         raise RuntimeError(f"API calls as {user} failed: {result.stderr.strip()[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def register_bot(wiki: LocalWiki, password_file: Path) -> None:
-    """Let this process's pywikibot log in to ``wiki`` as the bot (e2e tests have no
-    integration conftest), without throttling."""
-    import pywikibot
-
-    _, password_line = wiki.pywikibot_files(BOT_NAME)
-    with password_file.open("a") as fh:
-        fh.write(password_line)
-    password_file.chmod(0o600)
-    cfg = pywikibot.config
-    cfg.password_file = str(password_file)
-    cfg.family_files[wiki.family] = wiki.api_url
-    cfg.usernames[wiki.family][wiki.family] = BOT_NAME
-    cfg.put_throttle = 0
-    cfg.minthrottle = cfg.maxthrottle = 0
-    cfg.max_retries = 2
-    cfg.retry_wait = cfg.retry_max = 1
-    cfg.noisysleep = 1000.0
-    cfg.socket_timeout = (3, 30)
 
 
 def publish_with_consultation(config, db, title: str, units, *, slug: str, language: str = "en",

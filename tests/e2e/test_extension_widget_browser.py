@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from deploy.local.processes import free_port
-from deploy.local.wiki import BOT_NAME, LocalWiki
+from deploy.local.wiki import BOT_NAME, LocalWiki, register_with_pywikibot
 from extension_support import (SHARED_SECRET, WidgetService, extension_settings,
-                               publish_with_consultation, register_bot)
+                               publish_with_consultation)
 from services.documents.models import UnitKind
 from services.feedback.models import AnchorMethod, Comment, CommentSource
 from services.web import create_app
@@ -28,7 +28,7 @@ def wiki(tmp_path_factory):
     """A wiki of this module's own with the extension, pointed at the widget service."""
     wiki = LocalWiki(tmp_path_factory.mktemp("wiki-widget"), free_port(),
                      extra_settings=extension_settings()).up()
-    register_bot(wiki, tmp_path_factory.mktemp("pwb") / "user-password.py")
+    register_with_pywikibot(wiki, tmp_path_factory.mktemp("pwb") / "user-password.py")
     yield wiki
     wiki.down()
 
