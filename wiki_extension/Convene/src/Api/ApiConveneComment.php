@@ -20,6 +20,7 @@ use Wikimedia\UUID\GlobalIdGenerator;
  * forwarded to the Convene service (which takes it into the open consultation).
  */
 class ApiConveneComment extends ApiBase {
+	use ConvenePageLookup;
 	use ServiceErrorResponse;
 
 	/** The service's limit too (services/feedback/intake.py MAX_TEXT_CHARS). */
@@ -71,20 +72,7 @@ class ApiConveneComment extends ApiBase {
 		$this->checkUserRightsAny( 'edit' );
 		$params = $this->extractRequestParams();
 
-		$title = Title::newFromText( $params['title'] );
-		if ( !$title ) {
-			$this->dieWithError( [ 'apierror-invalidtitle', wfEscapeWikiText( $params['title'] ) ] );
-		}
-		if ( !$title->exists() ) {
-			$this->dieWithError( 'apierror-missingtitle' );
-		}
-		$this->checkTitleUserPermissions( $title, 'read' );
-		$props = $this->pageProps->getProperties( $title, PageMarkers::PROPS )[$title->getArticleID()] ?? [];
-		if ( !isset( $props[PageMarkers::PROP_DOCUMENT] ) ) {
-			$this->dieWithError(
-				[ 'apierror-convene-notconvenepage', wfEscapeWikiText( $title->getPrefixedText() ) ],
-				'convene-notconvenepage' );
-		}
+		[ $title, $props ] = $this->requireConvenePage( $params['title'] );
 		if ( !PageMarkers::isUnitKey( $params['unit'] ) ) {
 			$this->dieWithError( [ 'apierror-convene-badunit', wfEscapeWikiText( $params['unit'] ) ],
 				'convene-badunit' );

@@ -18,6 +18,7 @@ use Wikimedia\ParamValidator\ParamValidator;
  * read from the Convene service. Public numbers only: no author, no comment text.
  */
 class ApiConveneStatus extends ApiBase {
+	use ConvenePageLookup;
 	use ServiceErrorResponse;
 
 	/** Triage statuses the service knows (services/feedback/models.py TriageStatus). */
@@ -63,20 +64,7 @@ class ApiConveneStatus extends ApiBase {
 	/** @inheritDoc */
 	public function execute() {
 		$params = $this->extractRequestParams();
-		$title = Title::newFromText( $params['title'] );
-		if ( !$title ) {
-			$this->dieWithError( [ 'apierror-invalidtitle', wfEscapeWikiText( $params['title'] ) ] );
-		}
-		if ( !$title->exists() ) {
-			$this->dieWithError( 'apierror-missingtitle' );
-		}
-		$this->checkTitleUserPermissions( $title, 'read' );
-		$props = $this->pageProps->getProperties( $title, PageMarkers::PROPS )[$title->getArticleID()] ?? [];
-		if ( !isset( $props[PageMarkers::PROP_DOCUMENT] ) ) {
-			$this->dieWithError(
-				[ 'apierror-convene-notconvenepage', wfEscapeWikiText( $title->getPrefixedText() ) ],
-				'convene-notconvenepage' );
-		}
+		[ $title, $props ] = $this->requireConvenePage( $params['title'] );
 		$document = (string)$props[PageMarkers::PROP_DOCUMENT];
 		try {
 			// A failure is thrown out of the callback, so it is never cached.
