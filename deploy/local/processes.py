@@ -144,6 +144,15 @@ def stop(pidfile: Path, timeout: float = 10.0, *, leader_first: bool = False) ->
     return was_running
 
 
+def start_and_wait(argv: Sequence[str], *, pidfile: Path, logfile: Path,
+                   ready: Callable[[], bool], what: str, timeout: float,
+                   env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
+    """Start ``argv`` as ``start`` does, then wait until ``ready`` holds (or fail with its log)."""
+    pid = start(argv, pidfile=pidfile, logfile=logfile, env=env, cwd=cwd)
+    wait_until(ready, timeout=timeout, what=what, alive=lambda: is_running(pidfile), log=logfile)
+    return pid
+
+
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str,
                alive: Callable[[], bool] | None = None, log: Path | None = None) -> None:
     """Poll ``check`` until it holds; fail with the log's tail if the process died or time ran out."""

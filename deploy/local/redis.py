@@ -44,12 +44,12 @@ class LocalRedis:
         data = self.root / "data"
         data.mkdir(parents=True, exist_ok=True)
         # appendonly + everysec: at most one second of queued tasks is lost on a crash.
-        processes.start([server, "--port", str(self.port), "--bind", self.host,
-                         "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec",
-                         "--save", "", "--daemonize", "no", "--protected-mode", "yes"],
-                        pidfile=self.pidfile, logfile=self.logfile)
-        processes.wait_until(self.is_up, timeout=timeout, what=f"redis on port {self.port}",
-                             alive=lambda: processes.is_running(self.pidfile), log=self.logfile)
+        processes.start_and_wait(
+            [server, "--port", str(self.port), "--bind", self.host,
+             "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec",
+             "--save", "", "--daemonize", "no", "--protected-mode", "yes"],
+            pidfile=self.pidfile, logfile=self.logfile, ready=self.is_up,
+            what=f"redis on port {self.port}", timeout=timeout)
         return self
 
     def down(self) -> bool:

@@ -201,11 +201,10 @@ class Stack:
             service.pidfile.unlink(missing_ok=True)  # stale: its process is gone
         if service.port is not None and processes.port_in_use(service.port, self.config.web_host):
             raise StackError(_taken(service.name, service.port))
-        processes.start(service.argv, pidfile=service.pidfile, logfile=service.logfile,
-                        env=env, cwd=REPO_ROOT)
-        processes.wait_until(service.ready, timeout=service.start_timeout, what=service.name,
-                             alive=lambda: processes.is_running(service.pidfile),
-                             log=service.logfile)
+        processes.start_and_wait(service.argv, pidfile=service.pidfile,
+                                 logfile=service.logfile, ready=service.ready,
+                                 what=service.name, timeout=service.start_timeout,
+                                 env=env, cwd=REPO_ROOT)
 
     def _refuse_taken_ports(self) -> None:
         """Stop before starting anything if a part's port is held by a program not ours."""

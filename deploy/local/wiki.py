@@ -130,11 +130,10 @@ class LocalWiki:
                "PHP_CLI_SERVER_WORKERS": str(self.workers)}
         # revalidate_freq=0: opcache sees an edited setting or extension file at once,
         # not up to 2 s later.
-        processes.start(["php", "-d", "opcache.revalidate_freq=0",
-                         "-S", f"{self.host}:{self.port}", "-t", str(MW_DIR)],
-                        pidfile=self.pidfile, logfile=self.logfile, env=env)
-        processes.wait_until(self.is_up, timeout=timeout, what=f"wiki on port {self.port}",
-                             alive=lambda: processes.is_running(self.pidfile), log=self.logfile)
+        processes.start_and_wait(["php", "-d", "opcache.revalidate_freq=0",
+                                  "-S", f"{self.host}:{self.port}", "-t", str(MW_DIR)],
+                                 pidfile=self.pidfile, logfile=self.logfile, ready=self.is_up,
+                                 what=f"wiki on port {self.port}", timeout=timeout, env=env)
         return self
 
     def down(self) -> bool:
