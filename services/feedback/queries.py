@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, false, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from services.feedback.models import (Anchor, AuditEntry, Comment, Theme, TriageStatus,
                                       comment_themes)
@@ -318,6 +319,25 @@ def allowed_ids(flt: QueueFilter, visible_ids: Collection[int]) -> frozenset[int
     return allowed & frozenset(flt.consultation_ids) if flt.consultation_ids else allowed
 
 
+class Link(enum.Enum):
+    """How a filter on anchored units or themes (a link table) is read.
+
+    DRIVE: the planner may start from the linked comments (``id IN (links)``), look each up
+    and sort them: cheap while they are few. PROBE: the queue index is walked in order and
+    each entry probed against the links (``+id IN (links)``; the unary plus keeps SQLite
+    from driving by it): a page of a dense link is found after a short walk, where
+    driving would look up and sort every linked comment (thousands, for a popular unit).
+    """
+
+    DRIVE = "drive"
+    PROBE = "probe"
+
+
+# Above this many links a filter is probed (SQLite): a page then ends after a short walk.
+# Below it, looking every linked comment up costs less than the walk a sparse link needs.
+PROBE_ABOVE = 1000
+
+
 class _Shape(NamedTuple):
     """Which conditions a filter has. Queries of one shape differ only in their parameters,
     so each shape's statement is built once (building one costs more than running it)."""
@@ -328,14 +348,51 @@ class _Shape(NamedTuple):
     assignee: str | None  # None, "unassigned" or "named"
     posted_from: bool
     posted_to: bool
-    units: bool
-    themes: bool
+    units: Link | None
+    themes: Link | None
     terms: int
     include_hidden: bool
 
 
-def _shape(flt: QueueFilter) -> tuple[_Shape, dict]:
-    """The filter's shape and the parameters its statement takes (not the consultations)."""
+# How many links a unit or theme filter has, counted up to the first past PROBE_ABOVE.
+_UNIT_LINKS = (select(func.count()).select_from(
+    select(literal(1)).where(_ANCHOR.unit_key.in_(bindparam("values", expanding=True)))
+    .limit(bindparam("cap", type_=Integer)).subquery()))
+_THEME_LINKS = (select(func.count()).select_from(
+    select(literal(1)).where(_LINK.theme_id.in_(bindparam("values", expanding=True)))
+    .limit(bindparam("cap", type_=Integer)).subquery()))
+
+
+def _link_mode(session: Session | None, statement, values) -> Link | None:
+    """How a link filter with these values is read: see ``Link``. Only where ``session``
+    is given (a page, on SQLite: PostgreSQL's planner weighs the LIMIT itself)."""
+    if not values:
+        return None
+    if session is None:
+        return Link.DRIVE
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name != "sqlite":
+        return Link.DRIVE
+    links = session.scalar(statement, {"values": list(values), "cap": PROBE_ABOVE + 1})
+    return Link.PROBE if links > PROBE_ABOVE else Link.DRIVE
+
+
+def _walks_short(flt: QueueFilter) -> bool:
+    """Whether a probed link filter's walk can end soon: the walk is over a queue index that
+    applies every other condition (chosen consultations, status, language, time order), so
+    each entry walked fails only the link. Otherwise the other conditions thin the matches
+    out too, and driving by the links costs less."""
+    return (bool(flt.consultation_ids) and flt.sort is not Sort.UPDATED and not flt.q
+            and not flt.authors and flt.assignee is None and not flt.posted_from
+            and not flt.posted_to and not (flt.unit_keys and flt.theme_ids))
+
+
+def _shape(flt: QueueFilter, session: Session | None = None) -> tuple[_Shape, dict]:
+    """The filter's shape and the parameters its statement takes (not the consultations).
+    With a session (a page's read), a unit or theme filter is read the way its size suits
+    (``Link``)."""
+    if session is not None and not _walks_short(flt):
+        session = None
     terms = query_terms(flt.q)
     params: dict = {}
     if flt.statuses:
@@ -358,8 +415,18 @@ def _shape(flt: QueueFilter) -> tuple[_Shape, dict]:
         params[f"term{n}"] = f"%{_escape_like(term)}%"
     assignee = None if flt.assignee is None else ("unassigned" if flt.assignee == "" else "named")
     return _Shape(bool(flt.statuses), bool(flt.languages), bool(flt.authors), assignee,
-                  bool(flt.posted_from), bool(flt.posted_to), bool(flt.unit_keys),
-                  bool(flt.theme_ids), len(terms), flt.include_hidden), params
+                  bool(flt.posted_from), bool(flt.posted_to),
+                  _link_mode(session, _UNIT_LINKS, flt.unit_keys),
+                  _link_mode(session, _THEME_LINKS, flt.theme_ids), len(terms),
+                  flt.include_hidden), params
+
+
+def _linked(link: Link) -> ColumnElement:
+    """The comment id as a link filter compares it: itself, or (PROBE) an expression equal
+    to it, which no index serves, so the planner walks the queue index instead."""
+    if link is Link.PROBE:
+        return UnaryExpression(_C.id, operator=operators.custom_op("+"), type_=_C.id.type)
+    return _C.id
 
 
 def _conditions(shape: _Shape) -> list[ColumnElement]:
@@ -385,13 +452,15 @@ def _conditions(shape: _Shape) -> list[ColumnElement]:
         conds.append(_C.posted_at >= bindparam("posted_from"))
     if shape.posted_to:
         conds.append(_C.posted_at < bindparam("posted_to"))
-    # IN (subquery) rather than EXISTS: the planner can start from the few anchored comments
-    # (walking the queue in order and probing each comment's anchors is faster only while
-    # matches are dense, and much slower once another filter thins them out).
+    # IN (subquery) rather than EXISTS: the list is read once, and either drives the query
+    # or is probed while an index is walked (``Link``); a correlated EXISTS would probe the
+    # link table once per comment walked.
     if shape.units:
-        conds.append(_C.id.in_(select(_ANCHOR.comment_id).where(_ANCHOR.unit_key.in_(many("units")))))
+        conds.append(_linked(shape.units).in_(
+            select(_ANCHOR.comment_id).where(_ANCHOR.unit_key.in_(many("units")))))
     if shape.themes:
-        conds.append(_C.id.in_(select(_LINK.comment_id).where(_LINK.theme_id.in_(many("themes")))))
+        conds.append(_linked(shape.themes).in_(
+            select(_LINK.comment_id).where(_LINK.theme_id.in_(many("themes")))))
     if shape.terms and shape.include_hidden:
         # Text of hidden comments is never searchable, even if a purge has not reached it.
         conds.append(_C.hidden_reason.is_(None))
@@ -506,7 +575,7 @@ def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], 
     allowed = allowed_ids(flt, visible_ids)
     rows: list = []
     if allowed:
-        shape, params = _shape(flt)
+        shape, params = _shape(flt, session)
         params["consultations"] = sorted(allowed)
         if after is not None:
             params["after_value"], params["after_id"] = after
@@ -550,6 +619,7 @@ def count_matching(session: Session, flt: QueueFilter, visible_ids: Collection[i
     allowed = allowed_ids(flt, visible_ids)
     if not allowed:
         return 0, False
+    # Counting reads every match (up to the cap): driven by the links, never a walk.
     shape, params = _shape(flt)
     n = session.scalar(_count_statement(shape),
                        {**params, "consultations": sorted(allowed), "cap": cap + 1}) or 0
