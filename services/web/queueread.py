@@ -8,7 +8,8 @@ read after a write sees it:
   (whatever the order). Keyed by the scope (each consultation the query reads, with its
   version and the viewer's role on it) and the normalized query, so the API and the
   dashboard share them and viewers with different scopes never do.
-- each comment as shown: an API item (JSON) or a dashboard row (HTML), keyed by the comment,
+- each comment as read (a QueueItem), keyed by the comment and its consultation's version,
+  and as shown: an API item (JSON) or a dashboard row (HTML), keyed by the comment,
   its consultation's version and what else the rendering depends on (URL root, interface
   language, whether the viewer may triage it). A comment appears in many queries and is
   rendered once for all of them.
@@ -86,10 +87,11 @@ class QueueRead:
         row_keys = [(kind, comment_id, self.versions.get(cid), variant(cid))
                     for comment_id, cid in keys.rows]
         shown = [cache.get(key) for key in row_keys]
-        missing = [comment_id for (comment_id, _), value in zip(keys.rows, shown) if value is None]
+        missing = [(comment_id, cid) for (comment_id, cid), value in zip(keys.rows, shown)
+                   if value is None]
         if missing:
-            found = queries.items_by_id(session, missing)
-            items = [found[i] for i in missing if i in found]
+            found = self._items(session, missing)
+            items = [found[i] for i, _ in missing if i in found]
             fresh = dict(zip((item.id for item in items), render(items)))
             for n, ((comment_id, _), key) in enumerate(zip(keys.rows, row_keys)):
                 if shown[n] is None and comment_id in fresh:
@@ -97,3 +99,22 @@ class QueueRead:
                     cache.put(key, shown[n], len(shown[n]) + 200)
         # A comment deleted since the page's ids were read is left out.
         return [value for value in shown if value is not None]
+
+    def _items(self, session: Session, rows) -> dict[int, queries.QueueItem]:
+        """The QueueItems of these (comment id, consultation id), by id: the API and the
+        dashboard render the same comments, so what one read the other does not read again."""
+        cache = result_cache()
+        keys = {comment_id: ("queue-item", comment_id, self.versions.get(cid))
+                for comment_id, cid in rows}
+        found = {}
+        for comment_id, key in keys.items():
+            item = cache.get(key)
+            if item is not None:
+                found[comment_id] = item
+        unread = [comment_id for comment_id in keys if comment_id not in found]
+        if unread:
+            fresh = queries.items_by_id(session, unread)
+            for comment_id, item in fresh.items():
+                cache.put(keys[comment_id], item, 400 + len(item.excerpt or ""))
+            found.update(fresh)
+        return found

@@ -32,6 +32,7 @@ from services.web.dashboard import charts, i18n
 from services.web.dashboard.context import (comment_base, comment_wiki_diff, comment_wiki_link,
                                             wiki_url)
 from services.web.dashboard.errors import install_error_pages
+from services.web.dashboard.queuerow import render_row
 from services.web.dashboard.sanitize import clean_comment_html
 from services.web.queueread import QueueRead, versions_of
 from services.web.resultcache import result_cache
@@ -265,13 +266,14 @@ def _languages(consultation_ids) -> list[str]:
 def _row_renderer(s, flt: queries.QueueFilter, versions, triage_ids):
     """Renders queue rows (one string each) for comments the cache does not have yet."""
     def render(items) -> list[str]:
-        row = get_template_attribute("_queue_row.html", "row")
         chip = get_template_attribute("_macros.html", "status_chip")
-        chips = {status: chip(status.value) for status in {item.status for item in items}}
+        chips = {status: str(chip(status.value)) for status in {item.status for item in items}}
         titles = _queue_context(s, flt, versions).titles
-        base, unsigned = comment_base(), msg("convene-unsigned")
-        return [str(row(c, titles.get(c.consultation_id, ""), c.consultation_id in triage_ids,
-                        base, chips[c.status], unsigned)) for c in items]
+        base, environment = comment_base(), current_app.jinja_env
+        return [render_row(c, title=titles.get(c.consultation_id, ""),
+                           can_triage=c.consultation_id in triage_ids, comment_base=base,
+                           status_chip=chips[c.status], msg=msg, environment=environment)
+                for c in items]
     return render
 
 

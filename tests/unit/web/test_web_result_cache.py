@@ -241,3 +241,24 @@ def test_a_status_change_moves_the_cached_count(client, browser, db, scene):
     with db.session() as s:
         s.get(Comment, scene["first"]).status = TriageStatus.ACCEPTED
     assert "1 comment matches" in client.get(query).get_data(as_text=True)
+
+
+def test_comments_read_for_the_api_are_not_read_again_for_the_page(app, client, browser, db,
+                                                                    scene, monkeypatch):
+    from services.feedback import queries
+
+    read: list[int] = []
+    items_by_id = queries.items_by_id
+    monkeypatch.setattr(queries, "items_by_id",
+                        lambda s, ids: read.extend(ids) or items_by_id(s, ids))
+    tom = _token(db, "Tom")
+    query = f"consultation={scene['c1']}"
+    listed = _listed(client, tom, query)
+    assert sorted(read) == sorted(listed)
+    browser.signin("Tom")
+    read.clear()
+    page = client.get(f"/dashboard/queue?{query}").get_data(as_text=True)
+    assert read == [] and all(f'data-comment-id="{i}"' in page for i in listed)
+    # A change to the consultation moves its version: the changed comment is read anew.
+    client.patch(f"/api/v1/feedback/{scene['first']}", headers=tom, json={"status": "declined"})
+    assert _listed(client, tom, query)[scene["first"]]["status"] == "declined" and read
