@@ -11,7 +11,8 @@ becomes. ``FeedbackIntake(session, consultation)`` holds one consultation's comm
     apply_flags(revisions) -> int
         the wiki's deletion flags are authoritative: a comment whose adding revision is
         text-hidden, user-hidden or suppressed (or whose last text was, once it left the page)
-        loses text, author and history for good, with the reason recorded
+        loses text, author and history for good, with the reason recorded; its replies,
+        whose DiscussionTools ids name its author, are kept under hidden ids as well
 revids_to_check(session, consultation_id, titles) -> set[int]
     the revisions whose flags decide about the stored comments of these pages
 Applying the same snapshot twice changes nothing.
@@ -19,6 +20,7 @@ Applying the same snapshot twice changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -108,9 +110,12 @@ class IntakeCounts:
         return self
 
 
+HIDDEN_ID_PREFIX = "hidden-"
+
+
 def hidden_item_id(item_id: str) -> str:
     """The id a user-hidden comment is kept under: recognisable, but naming nobody."""
-    return "hidden-" + hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:24]
+    return HIDDEN_ID_PREFIX + hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:24]
 
 
 def _minute(value: datetime) -> datetime:
@@ -285,6 +290,7 @@ class FeedbackIntake:
             stored = self.by_page[page.title]
             seen_ids: set[str] = set()
             for seen in snapshot.comments:
+                seen = self._redacted(seen, stored)
                 if seen.item_id in seen_ids:
                     snapshot.problems.append(f"{page.title}: the id {seen.item_id} appears "
                                              f"twice; only the first comment with it was kept")
@@ -392,12 +398,43 @@ class FeedbackIntake:
             # Gone for good: neither who wrote it nor the section it opened is kept.
             comment.author = None
             comment.heading = ""
-            if not comment.item_id.startswith("hidden-"):
+            if not comment.item_id.startswith(HIDDEN_ID_PREFIX):
                 page = self.by_page[comment.page_title]
-                page.pop(comment.item_id, None)
-                comment.item_id = hidden_item_id(comment.item_id)
-                page[comment.item_id] = comment
+                wiki_id = self._rekey(page, comment)
+                for reply in [c for c in page.values() if c.parent_item_id == wiki_id]:
+                    # DiscussionTools writes the parent's name into a reply's id.
+                    reply.parent_item_id = comment.item_id
+                    if not reply.item_id.startswith(HIDDEN_ID_PREFIX):
+                        reply_wiki_id = self._rekey(page, reply)
+                        # Its own replies point at its old id, which holds that name too.
+                        for child in page.values():
+                            if child.parent_item_id == reply_wiki_id:
+                                child.parent_item_id = reply.item_id
         return True
+
+    @staticmethod
+    def _rekey(page: dict[str, Comment], comment: Comment) -> str:
+        """Give ``comment`` the hidden form of its id; returns the id it had."""
+        wiki_id = comment.item_id
+        page.pop(wiki_id, None)
+        comment.item_id = hidden_item_id(wiki_id)
+        page[comment.item_id] = comment
+        return wiki_id
+
+    @staticmethod
+    def _redacted(seen: SeenComment, stored: Mapping[str, Comment]) -> SeenComment:
+        """``seen`` as stored when its parent's id was hidden: a reply to a comment hidden
+        on the wiki's authority names that comment's author in its own id, so the reply is
+        kept under the hidden form of its id too, and points at its parent's hidden id."""
+        if seen.parent_item_id is None:
+            return seen
+        parent = stored.get(hidden_item_id(seen.parent_item_id))
+        if parent is None:
+            return seen
+        changes = {"parent_item_id": parent.item_id}
+        if parent.hidden_reason not in (None, HiddenReason.REMOVED):
+            changes["item_id"] = hidden_item_id(seen.item_id)
+        return dataclasses.replace(seen, **changes)
 
     # -- deletion flags ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from pywikibot.data import api
 from sqlalchemy import func, select
 
 from bots.harvest import PywikibotReader, run_harvest
+from deploy.local.wiki import BOT_NAME
 from services.consultations import service
 from services.consultations.models import HarvestOutcome, WatchedPage
 from services.documents.models import Document, UnitKind
@@ -215,3 +216,31 @@ def test_bad_input_is_reported_not_fatal(db, wiki, wiki_config, site, consultati
     with db.session() as s:
         page = s.scalars(select(WatchedPage).where(WatchedPage.title == talk)).one()
         assert page.last_error and page.last_revid
+
+
+def test_replies_to_a_user_hidden_comment_do_not_keep_its_authors_name(
+        db, wiki, wiki_config, site, consultation, reader):
+    talk = consultation["talk"]
+    [alice_rev] = wiki.edit_as("Alice", [{"title": talk, "append": "== Three ==\nThird. ~~~~"}])
+    wiki.edit_as("Bob", [{"title": talk, "append": "\n:I agree with this. ~~~~"}])
+    # The local wiki has two people and the bot: the bot plays the third.
+    wiki.edit_as(BOT_NAME, [{"title": talk, "append": "\n::So do I, Bob. ~~~~"}])
+    run_harvest(wiki_config, db, consultation["id"], reader=reader)
+    bob = next(c for c in _comments(db) if c.author == "Bob")
+    assert "Alice" in bob.item_id and "Alice" in bob.parent_item_id   # the wiki's own ids
+
+    _revision_delete(site, talk, alice_rev, "user")
+    run_harvest(wiki_config, db, consultation["id"], reader=reader)
+
+    def named_anywhere():
+        return [c.id for c in _comments(db) if "Alice" in c.item_id + (c.parent_item_id or "")]
+    rows = {c.author: c for c in _comments(db)}
+    assert named_anywhere() == []
+    assert rows["Bob"].parent_item_id == rows[None].item_id
+    assert rows[BOT_NAME].parent_item_id == rows["Bob"].item_id
+    # Harvested again after another reply: the same rows, still naming nobody hidden.
+    wiki.edit_as("Bob", [{"title": talk, "append": "\n:::Thank you both. ~~~~"}])
+    run_harvest(wiki_config, db, consultation["id"], reader=reader)
+    again = _comments(db)
+    assert [c.id for c in again[:3]] == [rows[n].id for n in (None, "Bob", BOT_NAME)]
+    assert again[3].parent_item_id == rows[BOT_NAME].item_id and named_anywhere() == []

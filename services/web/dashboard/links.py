@@ -1,6 +1,8 @@
 """Links to the wiki for a comment: the permalink of the page revision it was seen in, its diff.
 
-A comment hidden on the wiki gets no links: its id carries its author's name.
+A comment hidden on the wiki gets no links: its id carries its author's name. A reply to
+one keeps its link but not its anchor: its id was replaced for the same reason
+(``services.consultations.intake``), so the wiki has no element with the stored one.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import quote, quote_plus, urlencode
 
+from services.consultations.intake import HIDDEN_ID_PREFIX
 from services.feedback.models import Comment
 
 
@@ -22,6 +25,8 @@ def wiki_permalink(wiki_url: str, comment: Comment) -> str | None:
     query = f"title={_quoted(comment.page_title)}"
     if comment.wiki_revid:
         query += f"&oldid={int(comment.wiki_revid)}"
+    if comment.item_id.startswith(HIDDEN_ID_PREFIX):
+        return f"{_index(wiki_url)}?{query}"
     return f"{_index(wiki_url)}?{query}#{quote(comment.item_id, safe='')}"
 
 

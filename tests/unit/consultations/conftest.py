@@ -89,7 +89,11 @@ class FakeWiki:
         """A comment signed now (the minute of the next save)."""
         when = (self.now + timedelta(minutes=1)).replace(second=0)
         name = f"c-{user}-{when:%Y%m%d%H%M%S}"
-        return SeenComment(item_id=f"{name}-{parent.item_id if parent else 'h-' + heading}",
+        # As DiscussionTools forms it: a reply's id ends with its parent's name (author and
+        # time), a comment that opens a thread with the heading.
+        after = (f"{parent.author}-{parent.posted_at:%Y%m%d%H%M%S}" if parent
+                 else f"h-{heading}")
+        return SeenComment(item_id=f"{name}-{after}",
                            author=user, posted_at=when, text_html=f"<p>{text}</p>",
                            text_plain=text, heading=heading, level=level,
                            parent_item_id=parent.item_id if parent else None)

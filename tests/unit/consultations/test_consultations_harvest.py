@@ -284,3 +284,40 @@ def test_duplicate_ids_on_a_page_keep_the_first(db, wiki, consultation):
     report = harvest(db, wiki, consultation)
     assert [c.text_plain for c in comments(db)] == ["Once."]
     assert any("appears twice" in p for p in report.problems)
+
+
+@pytest.mark.parametrize("flags", [{"userhidden": True},
+                                   {"texthidden": True, "userhidden": True, "suppressed": True}])
+def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consultation, flags):
+    a = wiki.comment("Alice", "A comment whose author is then hidden.")
+    wiki.save(TALK, "Alice", [a])
+    b = wiki.comment("Bob", "I agree with this.", parent=a, level=2)
+    wiki.save(TALK, "Bob", [a, b])
+    c = wiki.comment("Carol", "So do I, Bob.", parent=b, level=3)
+    wiki.save(TALK, "Carol", [a, b, c])
+    harvest(db, wiki, consultation)
+    # As the wiki has them: Bob's id names Alice; Carol points at Bob's id.
+    assert "Alice" in b.item_id and "Alice" in c.parent_item_id and "Alice" not in c.item_id
+    origin = next(o for o in wiki.pages[TALK] if a in o.comments).info.revid
+    wiki.hide(origin, **flags)
+
+    harvest(db, wiki, consultation)
+
+    def stored():
+        return {c.author: c for c in comments(db)}
+    rows = stored()
+    assert not any("Alice" in (c.item_id + (c.parent_item_id or "")) for c in rows.values())
+    hidden = rows[None]
+    # The thread keeps its shape: Bob answers the hidden comment, Carol answers Bob.
+    assert rows["Bob"].parent_item_id == hidden.item_id
+    assert rows["Carol"].parent_item_id == rows["Bob"].item_id
+    assert rows["Bob"].text_plain == "I agree with this."
+    # Seen again, and edited: the same rows, still without the name.
+    edited = type(b)(**{**b.__dict__, "text_plain": "I agree, mostly."})
+    wiki.save(TALK, "Bob", [a, edited, c, wiki.comment("Dave", "Late reply.", parent=b, level=3)])
+    harvest(db, wiki, consultation)
+    again = stored()
+    assert {n: r.id for n, r in again.items() if n != "Dave"} == {n: r.id for n, r in rows.items()}
+    assert again["Bob"].text_plain == "I agree, mostly."
+    assert again["Dave"].parent_item_id == again["Bob"].item_id
+    assert not any("Alice" in (c.item_id + (c.parent_item_id or "")) for c in again.values())
