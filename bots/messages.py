@@ -2,14 +2,18 @@
 
 Messages live in ``bots/i18n/<lang>.json`` (``qqq.json`` documents each key), the way
 pywikibot's scripts keep theirs; a language without a message falls back to English.
-Parameters are written ``%(name)s``.
+Parameters are written ``%(name)s``. Besides edit summaries: what a published page says
+around the document (``convene-page-*``), in the page's own language.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from dataclasses import fields
 from importlib import resources
+
+from services.documents.render import PageWords
 
 FALLBACK = "en"
 
@@ -27,16 +31,19 @@ def _bundle(lang: str) -> dict[str, str]:
     return {key: value for key, value in json.loads(raw).items() if not key.startswith("@")}
 
 
+def template(key: str, lang: str = FALLBACK) -> str:
+    """The message ``key`` in ``lang`` (else English) as written, parameters unfilled."""
+    for candidate in (lang, lang.split("-")[0], FALLBACK):
+        found = _bundle(candidate).get(key)
+        if found is not None:
+            return found
+    raise MessageError(f"no message {key!r} in bots/i18n/{FALLBACK}.json")
+
+
 def message(key: str, lang: str = FALLBACK, **params: object) -> str:
     """The message ``key`` in ``lang`` (else English) with its parameters filled in."""
-    for candidate in (lang, lang.split("-")[0], FALLBACK):
-        template = _bundle(candidate).get(key)
-        if template is not None:
-            break
-    else:
-        raise MessageError(f"no message {key!r} in bots/i18n/{FALLBACK}.json")
     try:
-        return template % params
+        return template(key, lang) % params
     except KeyError as exc:
         raise MessageError(f"message {key!r} needs the parameter {exc.args[0]!r}") from None
 
@@ -44,3 +51,10 @@ def message(key: str, lang: str = FALLBACK, **params: object) -> str:
 def documented_keys() -> tuple[set[str], set[str]]:
     """The keys English defines and the keys ``qqq.json`` documents (they must agree)."""
     return set(_bundle(FALLBACK)), set(_bundle("qqq"))
+
+
+def page_words(lang: str) -> PageWords:
+    """What a page in ``lang`` says around the document (``PageWords``), from the messages
+    ``convene-page-<field>``."""
+    return PageWords(**{f.name: template(f"convene-page-{f.name.replace('_', '-')}", lang)
+                        for f in fields(PageWords)})

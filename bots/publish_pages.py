@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.messages import message
+from bots.messages import message, page_words
 from bots.publish_state import PageKind
 from services.documents import render
 from services.documents.models import Revision, RevisionStatus
@@ -30,19 +30,26 @@ class WantedPage:
     summary: str
 
 
-def consultation_link(session: Session, revision: Revision) -> render.ConsultationLink | None:
-    """The open consultation on the document, linked through the source page's talk page."""
+def open_consultation(session: Session, revision: Revision):
+    """The open consultation on the document, if any (the newest one)."""
     from services.consultations.models import Consultation, ConsultationStatus
-    from services.consultations.service import talk_page_title
 
-    open_one = session.scalars(
+    return session.scalars(
         select(Consultation).where(Consultation.document_id == revision.document_id,
                                    Consultation.status == ConsultationStatus.OPEN)
         .order_by(Consultation.id.desc()).limit(1)).first()
-    if open_one is None:
+
+
+def consultation_link(revision: Revision, consultation, language: str
+                      ) -> render.ConsultationLink | None:
+    """A link to ``consultation`` through the source page's talk page, in ``language``."""
+    from services.consultations.service import talk_page_title
+
+    if consultation is None:
         return None
     return render.ConsultationLink(talk_page_title(revision.document.wiki_title),
-                                   f"Give your feedback: {open_one.title}")
+                                   message("convene-page-consultation", language,
+                                           title=consultation.title))
 
 
 def wanted_pages(session: Session, revision: Revision, *, wiki_language: str = "en",
@@ -51,9 +58,10 @@ def wanted_pages(session: Session, revision: Revision, *, wiki_language: str = "
 
     ``translate`` writes Extension:Translate markup on the source page and leaves the
     language pages to Translate; ``wiki_language`` chooses the edit summaries' language.
+    Each page speaks its own language around the document (header, attribution).
     """
     document = revision.document
-    consultation = consultation_link(session, revision)
+    consultation = open_consultation(session, revision)
     when = revision.published_at or revision.created_at
     params = {"label": revision.label, "document": document.title,
               "date": when.date().isoformat() if when else ""}
@@ -62,8 +70,10 @@ def wanted_pages(session: Session, revision: Revision, *, wiki_language: str = "
         return message(key, wiki_language, **params, **extra)
 
     pages = [WantedPage(document.wiki_title,
-                        render.render_document(revision, consultation=consultation,
-                                               translate=translate),
+                        render.render_document(
+                            revision, consultation=consultation_link(revision, consultation,
+                                                                     document.language),
+                            translate=translate, words=page_words(document.language)),
                         PageKind.SOURCE, document.language,
                         summary("convene-publish-source-summary"))]
     if not translate:
@@ -72,7 +82,8 @@ def wanted_pages(session: Session, revision: Revision, *, wiki_language: str = "
                 continue
             text = render.render_language_page(
                 revision, language, translations_for(session, document, language),
-                consultation=consultation)
+                consultation=consultation_link(revision, consultation, language),
+                words=page_words(language))
             pages.append(WantedPage(render.language_page_title(document, language), text,
                                     PageKind.TRANSLATION, language,
                                     summary("convene-publish-translation-summary",

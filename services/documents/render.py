@@ -2,12 +2,12 @@
 
 Public API:
     render_document(revision, *, consultation=None, translate=False, changelog=None,
-                    date=None) -> str
+                    date=None, words=PageWords()) -> str
         The source-language page. ``consultation`` is a ConsultationLink (or None);
         ``translate`` adds Extension:Translate markup (<languages/>, one <translate> block
         per unit with a <!--T:key--> marker); ``changelog`` overrides the changelog title.
     render_language_page(revision, language, translations, *, consultation=None,
-                         changelog=None, date=None) -> str
+                         changelog=None, date=None, words=PageWords()) -> str
         The page ``Title/xx``. ``translations`` maps unit key → an object with ``.text`` and
         ``.source_hash`` (a UnitTranslation, say). A unit whose translation is missing or was
         made from another text (source_hash != unit.text_hash) shows the source text, marked.
@@ -19,6 +19,9 @@ Public API:
         text a human added outside anchors becomes units without a key.
     changelog_title(document), language_page_title(document, language), text_direction(lang)
     ConsultationLink(target, label=...): target is a page title or an http(s) URL.
+    PageWords(...): what a page says around the document (its header, the attribution), as
+        ``%(name)s`` templates in the page's language; English unless given (the bots give
+        them from ``bots/i18n``).
     render_inline(text) / decode_inline(wikitext): one unit's text ↔ safe wikitext.
 
 Every unit sits in <span class="convene-unit" id="convene-KEY" data-convene-unit="KEY">,
@@ -74,6 +77,19 @@ _ATTR_RE = re.compile(r'([a-zA-Z-]+)\s*=\s*"([^"]*)"')
 # Lines the renderers write around the units, skipped when a page is parsed back.
 _FRAME_RE = re.compile(r'^(?:<div class="convene-(?:header|document|page|attribution)\b.*'
                        r"|</div>)$")
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """What a page says around the document, in the page's language: ``%(name)s`` templates,
+    filled with wikitext that is escaped already. These are the English ones; a language
+    page gets its own from the bots' messages (``bots/i18n``, key ``convene-page-<field>``)."""
+
+    revision: str = "Revision %(number)s: %(label)s"
+    what_changed: str = "what changed"
+    translation_of: str = ("translation of %(source)s (%(language)s): "
+                           "%(current)s of %(total)s units current")
+    attribution: str = "Text: %(attribution)s"
 
 
 @dataclass(frozen=True)
@@ -260,29 +276,37 @@ def _link(target: str, label: str) -> str:
 
 
 def _header(revision: Any, *, changelog: str, consultation: ConsultationLink | None,
-            date: Date | None, extra: Sequence[str] = ()) -> str:
+            date: Date | None, words: PageWords, extra: Sequence[str] = (),
+            language: str | None = None) -> str:
     document = revision.document
-    parts = [f"Revision {revision.number}: ''{escape_plain(revision.label)}''"]
+    parts = [words.revision % {"number": revision.number,
+                               "label": f"''{escape_plain(revision.label)}''"}]
     when = _revision_date(revision, date)
     if when:
         parts[0] += f", {when}"
     parts.extend(extra)
-    parts.append(_link(changelog, "what changed"))
+    parts.append(_link(changelog, words.what_changed))
     if consultation is not None:
         parts.append(_link(consultation.target, consultation.label))
-    return (f'<div class="convene-header" data-convene-document="{_attr(document.slug)}" '
+    # A language page speaks the page's language, whatever the wiki's is.
+    spoken = (f' lang="{_attr(language)}" dir="{text_direction(language)}"'
+              if language else "")
+    return (f'<div class="convene-header"{spoken} data-convene-document="{_attr(document.slug)}" '
             f'data-convene-revision="{revision.number}">' + " · ".join(parts) + "</div>")
 
 
-def _attribution(document: Any) -> list[str]:
+def _attribution(document: Any, words: PageWords, language: str | None = None) -> list[str]:
     if not document.attribution:
         return []
-    return [f'<div class="convene-attribution">Text: {render_inline(document.attribution)}</div>']
+    spoken = (f' lang="{_attr(language)}" dir="{text_direction(language)}"'
+              if language else "")
+    text = words.attribution % {"attribution": render_inline(document.attribution)}
+    return [f'<div class="convene-attribution"{spoken}>{text}</div>']
 
 
 def render_document(revision: Any, *, consultation: ConsultationLink | None = None,
                     translate: bool = False, changelog: str | None = None,
-                    date: Date | None = None) -> str:
+                    date: Date | None = None, words: PageWords = PageWords()) -> str:
     """The source-language page of ``revision`` as wikitext."""
     document = revision.document
 
@@ -292,20 +316,21 @@ def render_document(revision: Any, *, consultation: ConsultationLink | None = No
 
     lines = ["<languages/>"] if translate else []
     lines.append(_header(revision, changelog=changelog or changelog_title(document),
-                         consultation=consultation, date=date))
+                         consultation=consultation, date=date, words=words))
     lines.append(f'<div class="convene-document" lang="{_attr(document.language)}" '
                  f'dir="{text_direction(document.language)}">')
     lines.append("")
     lines.extend(_unit_lines(list(revision.units), body))
     lines.append("")
     lines.append("</div>")
-    lines.extend(_attribution(document))
+    lines.extend(_attribution(document, words))
     return "\n".join(lines) + "\n"
 
 
 def render_language_page(revision: Any, language: str, translations: Mapping[str, Any], *,
                          consultation: ConsultationLink | None = None,
-                         changelog: str | None = None, date: Date | None = None) -> str:
+                         changelog: str | None = None, date: Date | None = None,
+                         words: PageWords = PageWords()) -> str:
     """The page ``Title/language``: translations where current, marked source text elsewhere."""
     document = revision.document
     units = list(revision.units)
@@ -321,17 +346,18 @@ def render_language_page(revision: Any, language: str, translations: Mapping[str
 
     source_link = f"[[{_check_title(document.wiki_title, 'wiki_title')}|" \
                   f"{escape_plain(document.title)}]]"
-    extra = [f"translation of {source_link} ({escape_plain(language)}): "
-             f"{current} of {len(units)} units current"]
+    extra = [words.translation_of % {"source": source_link, "language": escape_plain(language),
+                                     "current": current, "total": len(units)}]
     lines = [_header(revision, changelog=changelog or changelog_title(document),
-                     consultation=consultation, date=date, extra=extra)]
+                     consultation=consultation, date=date, words=words, extra=extra,
+                     language=language)]
     lines.append(f'<div class="convene-page" lang="{_attr(language)}" '
                  f'dir="{text_direction(language)}">')
     lines.append("")
     lines.extend(_unit_lines(units, body))
     lines.append("")
     lines.append("</div>")
-    lines.extend(_attribution(document))
+    lines.extend(_attribution(document, words, language))
     return "\n".join(lines) + "\n"
 
 

@@ -63,3 +63,20 @@ def test_the_open_consultation_is_linked_from_every_page_but_the_changelog(db):
     assert all("Round one" not in p.text for p in before)
     assert [("Talk:Group/Definition" in p.text and "Round one" in p.text) for p in after] == [
         True, True, False]
+
+
+def test_each_page_speaks_its_own_language_around_the_document(db):
+    with db.session() as session:
+        revision = make(session, ["fr", "ar"])
+        open_consultation(session, "def", title="Round one")
+        source, arabic, french, _ = wanted_pages(session, revision, wiki_language="en")
+    source_header, ar_header, fr_header = (p.text.splitlines()[0] for p in (source, arabic, french))
+    assert "Revision 1: ''October 2022''" in source_header
+    assert "|what changed]]" in source_header and "Give your feedback: Round one" in source_header
+    assert "Révision 1 : ''October 2022''" in fr_header and "|ce qui a changé]]" in fr_header
+    assert "1 sur 2 parties à jour" in fr_header and "Donnez votre avis : Round one" in fr_header
+    assert 'lang="fr" dir="ltr"' in fr_header
+    # Arabic runs right to left, header included; the edit summaries stay in the wiki's language.
+    assert 'lang="ar" dir="rtl"' in ar_header and "المراجعة 1" in ar_header
+    assert "شارك برأيك: Round one" in ar_header
+    assert arabic.summary.startswith("Convene: publish the ar page")
