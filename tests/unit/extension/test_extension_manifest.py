@@ -122,3 +122,21 @@ def test_css_uses_no_physical_left_or_right():
     rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     assert "inline-start" in rules
     assert not re.search(r"\b(left|right)\b", rules)
+
+
+TRANSLATIONS = sorted(p.stem for p in (EXT / "i18n").glob("*.json") if p.stem not in ("en", "qqq"))
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_translations_keep_the_parameters_and_cover_what_readers_see(language):
+    messages = json.loads((EXT / "i18n" / f"{language}.json").read_text(encoding="utf-8"))
+    del messages["@metadata"]
+    assert set(messages) <= set(EN)
+    for key, text in messages.items():
+        assert text.strip(), key
+        assert set(re.findall(r"\$\d+", text)) == set(re.findall(r"\$\d+", EN[key])), key
+        # Markup the English message has (code names) is kept; none is added.
+        assert set(re.findall(r"</?\w+>", text)) == set(re.findall(r"</?\w+>", EN[key])), key
+    # Everything the widget shows a reader, and every error it may pass on.
+    reader_facing = set(WIDGET["messages"]) | {k for k in EN if k.startswith("apierror-")}
+    assert reader_facing <= set(messages)
