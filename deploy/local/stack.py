@@ -10,8 +10,9 @@ All state lives under ``config.state_dir``::
 Ports come from the configuration: the wiki's from ``wiki_api_url``, Redis's from
 ``redis_url``, the web app's from ``web_port``. ``up()`` is idempotent: a part that answers is
 left alone, a dead or half-started one is restarted, a stale pid file is dropped; a port held
-by another program stops everything before anything starts. Every part runs in its own
-process group, so ``down()`` leaves no process behind.
+by another program stops everything before anything starts. Web, worker and beat started
+from other code or settings than the checkout's are restarted (``fingerprint``). Every part
+runs in its own process group, so ``down()`` leaves no process behind.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deploy.local import processes
+from deploy.local import fingerprint, processes
 from deploy.local.processes import StackError
 from deploy.local.redis import LocalRedis
 from deploy.local.wiki import BOT_NAME, REPO_ROOT, LocalWiki
@@ -90,6 +91,7 @@ class Stack:
         self.web_workers = web_workers
         self.worker_concurrency = worker_concurrency
         self.node = socket.gethostname()
+        self._code: str | None = None  # the checkout's code digest, once read
 
     # -- the parts -----------------------------------------------------------------------
 
@@ -145,9 +147,10 @@ class Stack:
         self.wiki.up(timeout=60.0)
         self._write_pywikibot_dir(fresh_wiki=reinstall)
         env = self.child_env()
-        for service in self.services():
-            self._ensure(service, env)
-        return self.status()
+        restarted = {service.name for service in self.services() if self._ensure(service, env)}
+        return [s if s.name not in restarted else
+                PartStatus(**{**asdict(s), "detail": "restarted: its code or settings changed"})
+                for s in self.status()]
 
     def down(self) -> list[str]:
         """Stop every part, last started first; return the names of those that were running."""
@@ -163,6 +166,7 @@ class Stack:
 
     def status(self) -> list[PartStatus]:
         redis_up = self.redis.is_up()
+        env = self.child_env()
         result = [
             PartStatus("redis", redis_up, self._pid(self.redis.pidfile), self.redis_port,
                        self.redis.url, str(self.redis.logfile)),
@@ -175,6 +179,8 @@ class Stack:
             detail = "" if up else ("not answering" if running else "not running")
             if running and not redis_up and service.name != "web":
                 detail = "running, but Redis is down"
+            elif up and self._outdated(service, env):
+                detail = "runs older code or settings: `convene stack up` restarts it"
             result.append(PartStatus(service.name, up, self._pid(service.pidfile), service.port,
                                      service.url, str(service.logfile), detail))
         return result
@@ -192,11 +198,16 @@ class Stack:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def _ensure(self, service: _Service, env: dict[str, str]) -> None:
+    def _ensure(self, service: _Service, env: dict[str, str]) -> bool:
+        """Start ``service`` unless it runs, answers and runs the checkout's code with these
+        settings; returns whether it was running before and had to be restarted."""
+        restarted = False
         if processes.is_running(service.pidfile):
-            if service.ready():
-                return
+            outdated = self._outdated(service, env)
+            if service.ready() and not outdated:
+                return False
             processes.stop(service.pidfile, service.stop_timeout, leader_first=True)
+            restarted = outdated
         else:
             service.pidfile.unlink(missing_ok=True)  # stale: its process is gone
         if service.port is not None and processes.port_in_use(service.port, self.config.web_host):
@@ -205,6 +216,17 @@ class Stack:
                                  logfile=service.logfile, ready=service.ready,
                                  what=service.name, timeout=service.start_timeout,
                                  env=env, cwd=REPO_ROOT)
+        fingerprint.write(service.pidfile, self._fingerprint(service, env))
+        return restarted
+
+    def _fingerprint(self, service: _Service, env: dict[str, str]) -> str:
+        if self._code is None:  # read once per command: hashing the tree takes a moment
+            self._code = fingerprint.code_digest()
+        return fingerprint.service_fingerprint(self._code, service.argv, env)
+
+    def _outdated(self, service: _Service, env: dict[str, str]) -> bool:
+        """Whether the running ``service`` was started from other code or settings."""
+        return fingerprint.read(service.pidfile) != self._fingerprint(service, env)
 
     def _refuse_taken_ports(self) -> None:
         """Stop before starting anything if a part's port is held by a program not ours."""

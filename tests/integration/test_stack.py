@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deploy.local import processes
+from deploy.local import fingerprint, processes
 from deploy.local.processes import StackError, free_port
 from deploy.local.stack import Stack
 from services.config import load_config
@@ -172,3 +172,21 @@ def test_down_leaves_no_process_and_no_listening_port(stack):
     assert not any(processes.port_in_use(port) for port in ports)
     assert not any(s.up or s.pid for s in stack.status())
     assert stack.down() == []  # nothing left to stop
+
+
+def test_services_started_from_other_code_are_restarted_and_the_data_keepers_left_alone(stack):
+    stack.up()   # an earlier test may have taken it down
+    before = pids(stack)
+    # As if web and beat had been started before a `git pull`.
+    for name in ("web", "beat"):
+        fingerprint.write(stack.state / name / f"{name}.pid", "older-code")
+    statuses = {s.name: s for s in stack.status()}
+    assert statuses["web"].up and "older code" in statuses["web"].detail
+    assert statuses["worker"].detail == ""
+
+    after = {s.name: s for s in stack.up()}
+    assert after["web"].pid != before["web"] and after["beat"].pid != before["beat"]
+    assert "restarted" in after["web"].detail and "restarted" in after["beat"].detail
+    assert {k: after[k].pid for k in ("redis", "wiki", "worker")} == \
+        {k: before[k] for k in ("redis", "wiki", "worker")}
+    assert all(s.up and not s.detail for s in stack.status())
