@@ -1,5 +1,7 @@
 """The dashboard's messages: JSON catalogues per language (en, qqq documents each key), as on
-MediaWiki and translatewiki.net, with ``$1`` parameters and a small ``{{PLURAL:$1|one|other}}``.
+MediaWiki and translatewiki.net, with ``$1`` parameters and ``{{PLURAL:$1|…}}``, whose forms
+follow the language's CLDR plural rules in CLDR's order, as MediaWiki's do (Arabic lists
+six: zero, one, two, few, many, other; a message may give fewer, the last serving the rest).
 
 Missing translations fall back to English. Text direction follows the language.
 """
@@ -11,6 +13,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "i18n"
 DEFAULT_LANGUAGE = "en"
@@ -59,15 +63,29 @@ def choose_language(requested: str | None, accepted: Iterable[str] = ()) -> str:
     return DEFAULT_LANGUAGE
 
 
-def _plural(match: re.Match, params: tuple) -> str:
+# CLDR's plural categories in the order MediaWiki's PLURAL forms follow.
+_CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+@lru_cache(maxsize=None)
+def _plural_rule(language: str):
+    """The language's CLDR plural rule, and its categories in PLURAL's order."""
+    try:
+        rule = Locale.parse(language.replace("-", "_")).plural_form
+    except (ValueError, TypeError, UnknownLocaleError):
+        rule = Locale("en").plural_form
+    return rule, [tag for tag in _CLDR_ORDER if tag in rule.tags or tag == "other"]
+
+
+def _plural(language: str, match: re.Match, params: tuple) -> str:
     index = int(match.group(1)) - 1
     forms = match.group(2).split("|")
     try:
         n = float(str(params[index]).replace(",", ""))
     except (IndexError, ValueError):
         n = 0
-    # English-like rule; catalogues for languages with more forms list the "other" form last.
-    return forms[0] if n == 1 else forms[-1]
+    rule, categories = _plural_rule(language)
+    return forms[min(categories.index(rule(int(n) if n.is_integer() else n)), len(forms) - 1)]
 
 
 @lru_cache(maxsize=4096)
@@ -79,13 +97,15 @@ def _pieces(text: str) -> tuple:
 
 def message(language: str, key: str, *params) -> str:
     """The text of ``key`` in ``language`` (or English), with parameters filled in."""
-    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
+    text = catalogue(language).get(key)
+    if text is None:
+        language, text = DEFAULT_LANGUAGE, catalogue(DEFAULT_LANGUAGE).get(key)
     if text is None:
         return f"⧼{key}⧽"  # as MediaWiki shows a missing message: visible, not fatal
     if "$" not in text:  # most messages: nothing to fill in
         return text
     if "{{PLURAL:" in text:
-        text = _PLURAL.sub(lambda m: _plural(m, params), text)
+        text = _PLURAL.sub(lambda m: _plural(language, m, params), text)
     # Parameters are filled in one pass, so a value that looks like "$2" stays as it is.
     return "".join(piece if isinstance(piece, str)
                    else (str(params[piece - 1]) if 0 < piece <= len(params) else f"${piece}")

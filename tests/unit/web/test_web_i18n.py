@@ -69,9 +69,11 @@ def test_message(key, params, expected):
     assert i18n.message("en", key, *params) == expected
 
 
-def test_fallback_to_english_and_language_choice():
+def test_fallback_to_english_and_language_choice(monkeypatch):
     assert i18n.message("ar", "convene-nav-queue") == "قائمة الملاحظات"
-    assert i18n.message("ar", "convene-export-csv") == "Export CSV"
+    # A message a catalogue lacks is English, with English plural rules.
+    monkeypatch.delitem(i18n.catalogue("ar"), "convene-home-comments")
+    assert i18n.message("ar", "convene-home-comments", 2) == "2 comments"
     assert i18n.choose_language("ar", []) == "ar"
     assert i18n.choose_language(None, ["ar-EG", "en"]) == "ar"
     assert i18n.choose_language("../../etc/passwd", []) == "en"
@@ -84,3 +86,23 @@ def test_fallback_to_english_and_language_choice():
                                              ("und", "auto"), ("", "auto"), (None, "auto")])
 def test_direction(code, direction):
     assert i18n.direction(code) == direction
+
+
+def test_the_arabic_catalogue_is_complete():
+    assert set(_catalogue("ar")) == set(_catalogue("en"))
+
+
+@pytest.mark.parametrize("n, expected", [
+    (0, "لا يطابق أي تعليق"), (1, "يطابق تعليق واحد"), (2, "يطابق تعليقان"),
+    (3, "يطابق 3 تعليقات"), (10, "يطابق 10 تعليقات"), (11, "يطابق 11 تعليقًا"),
+    (99, "يطابق 99 تعليقًا"), (100, "يطابق 100 تعليق"), (102, "يطابق 102 تعليق"),
+    (103, "يطابق 103 تعليقات")])
+def test_arabic_plurals_follow_its_six_cldr_forms(n, expected):
+    assert i18n.message("ar", "convene-queue-count", n) == expected
+
+
+def test_a_message_with_fewer_forms_than_the_language_has_uses_its_last_for_the_rest(monkeypatch):
+    # Forms are given in CLDR's order (Arabic's first is "zero"), as on MediaWiki.
+    monkeypatch.setitem(i18n.catalogue("ar"), "convene-home-comments", "{{PLURAL:$1|A|B}}")
+    assert [i18n.message("ar", "convene-home-comments", n) for n in (0, 1, 2, 5)] == [
+        "A", "B", "B", "B"]
