@@ -122,8 +122,9 @@ def seed_demo_feedback(config: Config, wiki, db: Database | None = None) -> dict
     lines.append(f"feedback: {summary['comments']} comments in the store ({by_language})")
     for page in summary["pages"]:
         if page["comments"]:
+            noun = "comment" if page["comments"] == 1 else "comments"
             lines.append(f"feedback:   {page['title']} [{page['language']}] "
-                         f"{page['comments']} comments  {wiki.page_url(page['title'])}")
+                         f"{page['comments']} {noun}  {wiki.page_url(page['title'])}")
     for problem in report.problems[:5]:
         lines.append(f"feedback:   ! {problem}")
     return {**summary, "written": wrote, "harvest": report.as_dict(), "lines": lines}
