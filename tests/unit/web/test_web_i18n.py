@@ -88,8 +88,14 @@ def test_direction(code, direction):
     assert i18n.direction(code) == direction
 
 
-def test_the_arabic_catalogue_is_complete():
-    assert set(_catalogue("ar")) == set(_catalogue("en"))
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_complete_catalogues(language):
+    assert set(_catalogue(language)) == set(_catalogue("en"))
+
+
+def test_french_counts_zero_and_one_in_the_singular():
+    assert [i18n.message("fr", "convene-queue-count", n) for n in (0, 1, 2)] == [
+        "0 commentaire correspond", "1 commentaire correspond", "2 commentaires correspondent"]
 
 
 @pytest.mark.parametrize("n, expected", [
