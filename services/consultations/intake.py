@@ -398,18 +398,21 @@ class FeedbackIntake:
             # Gone for good: neither who wrote it nor the section it opened is kept.
             comment.author = None
             comment.heading = ""
+            page = self.by_page[comment.page_title]
+            # Its id may be hidden already (a reply to a hidden comment): its replies then
+            # point at that.
+            ids = {comment.item_id}
             if not comment.item_id.startswith(HIDDEN_ID_PREFIX):
-                page = self.by_page[comment.page_title]
-                wiki_id = self._rekey(page, comment)
-                for reply in [c for c in page.values() if c.parent_item_id == wiki_id]:
-                    # DiscussionTools writes the parent's name into a reply's id.
-                    reply.parent_item_id = comment.item_id
-                    if not reply.item_id.startswith(HIDDEN_ID_PREFIX):
-                        reply_wiki_id = self._rekey(page, reply)
-                        # Its own replies point at its old id, which holds that name too.
-                        for child in page.values():
-                            if child.parent_item_id == reply_wiki_id:
-                                child.parent_item_id = reply.item_id
+                ids.add(self._rekey(page, comment))
+            for reply in [c for c in page.values() if c.parent_item_id in ids]:
+                # DiscussionTools writes the parent's name into a reply's id.
+                reply.parent_item_id = comment.item_id
+                if not reply.item_id.startswith(HIDDEN_ID_PREFIX):
+                    reply_wiki_id = self._rekey(page, reply)
+                    # Its own replies point at its old id, which holds that name too.
+                    for child in page.values():
+                        if child.parent_item_id == reply_wiki_id:
+                            child.parent_item_id = reply.item_id
         return True
 
     @staticmethod

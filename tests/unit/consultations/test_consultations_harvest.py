@@ -321,3 +321,30 @@ def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consul
     assert again["Bob"].text_plain == "I agree, mostly."
     assert again["Dave"].parent_item_id == again["Bob"].item_id
     assert not any("Alice" in (c.item_id + (c.parent_item_id or "")) for c in again.values())
+
+
+def test_a_reply_hidden_after_its_parent_takes_its_name_out_of_its_own_replies(db, wiki,
+                                                                               consultation):
+    a = wiki.comment("Alice", "First.")
+    wiki.save(TALK, "Alice", [a])
+    b = wiki.comment("Bob", "A reply.", parent=a, level=2)
+    wiki.save(TALK, "Bob", [a, b])
+    c = wiki.comment("Carol", "A reply to Bob.", parent=b, level=3)
+    wiki.save(TALK, "Carol", [a, b, c])
+    harvest(db, wiki, consultation)
+    revid_of = {name: next(r for r in wiki.pages[TALK] if x in r.comments).info.revid
+                for name, x in (("Alice", a), ("Bob", b))}
+    wiki.hide(revid_of["Alice"], userhidden=True)
+    harvest(db, wiki, consultation)
+    assert "Bob" in {r.author: r for r in comments(db)}["Carol"].item_id  # Bob is not hidden
+    wiki.hide(revid_of["Bob"], userhidden=True)
+
+    harvest(db, wiki, consultation)
+
+    rows = comments(db)
+    assert [r.author for r in rows] == [None, None, "Carol"]
+    assert not any(name in r.item_id + (r.parent_item_id or "")
+                   for r in rows for name in ("Alice", "Bob"))
+    assert rows[2].parent_item_id == rows[1].item_id and rows[1].parent_item_id == rows[0].item_id
+    harvest(db, wiki, consultation)   # seen again: the same three rows
+    assert [r.id for r in comments(db)] == [r.id for r in rows]
