@@ -312,3 +312,21 @@ def test_changelog_before_anything_is_published():
 def changelog_title_is_subpage(document):
     return render.changelog_title(document) == "Demo/Page/Changelog" and \
         render.language_page_title(document, "fr") == "Demo/Page/fr"
+
+
+def test_a_language_page_in_its_own_words_still_parses_back_to_its_units():
+    revision = fake_revision([(H, "Qualities", 2, False), (P, HOSTILE[3], 0, False)])
+    revision.document.attribution = "The working group"
+    translations = {u.key: _translation(u, f"النص {i}") for i, u in enumerate(revision.units)}
+    words = render.PageWords(
+        revision="المراجعة %(number)s: %(label)s", what_changed="ما الذي تغيّر",
+        translation_of="ترجمة %(source)s (%(language)s): %(current)s من %(total)s",
+        attribution="النص: %(attribution)s")
+    wikitext = render.render_language_page(revision, "ar", translations, words=words)
+    header, *_, attribution = wikitext.rstrip("\n").splitlines()
+    assert header.startswith('<div class="convene-header" lang="ar" dir="rtl"')
+    assert "المراجعة " in header and "|ما الذي تغيّر]]" in header and "2 من 2" in header
+    assert attribution == ('<div class="convene-attribution" lang="ar" dir="rtl">'
+                           "النص: The working group</div>")
+    assert [(d.key, d.text) for d in render.parse_rendered(wikitext)] == [
+        (u.key, f"النص {i}") for i, u in enumerate(revision.units)]
