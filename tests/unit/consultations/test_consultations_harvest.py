@@ -286,15 +286,21 @@ def test_duplicate_ids_on_a_page_keep_the_first(db, wiki, consultation):
     assert any("appears twice" in p for p in report.problems)
 
 
-@pytest.mark.parametrize("flags", [{"userhidden": True},
-                                   {"texthidden": True, "userhidden": True, "suppressed": True}])
-def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consultation, flags):
+def _thread(wiki):
+    """Alice comments, Bob answers her, Carol answers Bob: one save each."""
     a = wiki.comment("Alice", "A comment whose author is then hidden.")
     wiki.save(TALK, "Alice", [a])
     b = wiki.comment("Bob", "I agree with this.", parent=a, level=2)
     wiki.save(TALK, "Bob", [a, b])
     c = wiki.comment("Carol", "So do I, Bob.", parent=b, level=3)
     wiki.save(TALK, "Carol", [a, b, c])
+    return a, b, c
+
+
+@pytest.mark.parametrize("flags", [{"userhidden": True},
+                                   {"texthidden": True, "userhidden": True, "suppressed": True}])
+def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consultation, flags):
+    a, b, c = _thread(wiki)
     harvest(db, wiki, consultation)
     # As the wiki has them: Bob's id names Alice; Carol points at Bob's id.
     assert "Alice" in b.item_id and "Alice" in c.parent_item_id and "Alice" not in c.item_id
@@ -325,12 +331,7 @@ def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consul
 
 def test_a_reply_hidden_after_its_parent_takes_its_name_out_of_its_own_replies(db, wiki,
                                                                                consultation):
-    a = wiki.comment("Alice", "First.")
-    wiki.save(TALK, "Alice", [a])
-    b = wiki.comment("Bob", "A reply.", parent=a, level=2)
-    wiki.save(TALK, "Bob", [a, b])
-    c = wiki.comment("Carol", "A reply to Bob.", parent=b, level=3)
-    wiki.save(TALK, "Carol", [a, b, c])
+    a, b, _ = _thread(wiki)
     harvest(db, wiki, consultation)
     revid_of = {name: next(r for r in wiki.pages[TALK] if x in r.comments).info.revid
                 for name, x in (("Alice", a), ("Bob", b))}
