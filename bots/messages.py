@@ -3,7 +3,8 @@
 Messages live in ``bots/i18n/<lang>.json`` (``qqq.json`` documents each key), the way
 pywikibot's scripts keep theirs; a language without a message falls back to English.
 Parameters are written ``%(name)s``. Besides edit summaries: what a published page says
-around the document (``convene-page-*``), in the page's own language.
+around the document (``convene-page-*``) and what a changelog says (``convene-changelog-*``),
+in the page's own language.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from dataclasses import fields
 from importlib import resources
 
-from services.documents.render import PageWords
+from services.documents.render import ChangelogWords, PageWords
 
 FALLBACK = "en"
 
@@ -56,5 +57,13 @@ def documented_keys() -> tuple[set[str], set[str]]:
 def page_words(lang: str) -> PageWords:
     """What a page in ``lang`` says around the document (``PageWords``), from the messages
     ``convene-page-<field>``."""
-    return PageWords(**{f.name: template(f"convene-page-{f.name.replace('_', '-')}", lang)
-                        for f in fields(PageWords)})
+    return _words(PageWords, "convene-page-", lang)
+
+
+def changelog_words(lang: str) -> ChangelogWords:
+    """What a changelog page in ``lang`` says, from the messages ``convene-changelog-<field>``."""
+    return _words(ChangelogWords, "convene-changelog-", lang)
+
+
+def _words(kind, prefix: str, lang: str):
+    return kind(**{f.name: template(prefix + f.name.replace("_", "-"), lang) for f in fields(kind)})

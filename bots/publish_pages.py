@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.messages import message, page_words
+from bots.messages import changelog_words, message, page_words
 from bots.publish_state import PageKind
 from services.documents import render
 from services.documents.models import Revision, RevisionStatus
@@ -91,7 +91,8 @@ def wanted_pages(session: Session, revision: Revision, *, wiki_language: str = "
     history = [r for r in list_revisions(session, document)
                if r.status in (RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED)]
     pages.append(WantedPage(render.changelog_title(document),
-                            render.render_changelog(document, history),
+                            render.render_changelog(document, history,
+                                                    changelog_words(document.language)),
                             PageKind.CHANGELOG, document.language,
                             summary("convene-publish-changelog-summary")))
     return pages

@@ -11,7 +11,7 @@ Public API:
         The page ``Title/xx``. ``translations`` maps unit key → an object with ``.text`` and
         ``.source_hash`` (a UnitTranslation, say). A unit whose translation is missing or was
         made from another text (source_hash != unit.text_hash) shows the source text, marked.
-    render_changelog(document, revisions) -> str
+    render_changelog(document, revisions, words=ChangelogWords()) -> str
         Every published (or since superseded) revision, newest first: label, date, summary
         and a unit-level "what changed" list against the previously published one.
     parse_rendered(wikitext, *, source="<page>") -> list[UnitDraft]
@@ -21,7 +21,7 @@ Public API:
     ConsultationLink(target, label=...): target is a page title or an http(s) URL.
     PageWords(...): what a page says around the document (its header, the attribution), as
         ``%(name)s`` templates in the page's language; English unless given (the bots give
-        them from ``bots/i18n``).
+        them from ``bots/i18n``). ChangelogWords(...): the same for the changelog page.
     render_inline(text) / decode_inline(wikitext): one unit's text ↔ safe wikitext.
 
 Every unit sits in <span class="convene-unit" id="convene-KEY" data-convene-unit="KEY">,
@@ -369,52 +369,75 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return flat if len(flat) <= length else flat[:length - 1].rstrip() + "…"
 
 
-_CHANGE_LABELS = {
-    LineageStatus.CHANGED: "Changed",
-    LineageStatus.MOVED: "Moved",
-    LineageStatus.NEW: "New",
-    LineageStatus.REMOVED: "Removed",
+@dataclass(frozen=True)
+class ChangelogWords:
+    """What the changelog page says, in the document's language: ``%(name)s`` templates, as
+    ``PageWords`` (``bots/i18n``, key ``convene-changelog-<field>``)."""
+
+    intro: str = "Published revisions of %(document)s, newest first."
+    none_yet: str = "No revision has been published yet."
+    revision: str = "Revision %(number)s: %(label)s, %(date)s"
+    current: str = "%(heading)s (current)"
+    first: str = "First published revision (%(units)s units)."
+    since: str = "What changed since revision %(number)s (%(unchanged)s units unchanged):"
+    changed: str = "Changed"
+    changed_and_moved: str = "Changed and moved"
+    moved: str = "Moved"
+    new: str = "New"
+    removed: str = "Removed"
+    empty: str = "(empty)"
+    nothing_changed: str = "No unit changed."
+
+
+_CHANGE_WORDS = {
+    LineageStatus.CHANGED: "changed",
+    LineageStatus.MOVED: "moved",
+    LineageStatus.NEW: "new",
+    LineageStatus.REMOVED: "removed",
 }
 
 
-def render_changelog(document: Any, revisions: Iterable[Any]) -> str:
+def render_changelog(document: Any, revisions: Iterable[Any],
+                     words: ChangelogWords = ChangelogWords()) -> str:
     """The changelog page: every published revision with what changed in it."""
     page = _check_title(document.wiki_title, "wiki_title")
     published = sorted((r for r in revisions if r.status in
                         (RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED)),
                        key=lambda r: r.number)
+    intro = words.intro % {"document": f"[[{page}|{escape_plain(document.title)}]]"}
     lines = [f'<div class="convene-header" data-convene-document="{_attr(document.slug)}" '
-             f'data-convene-changelog="1">Published revisions of [[{page}|'
-             f"{escape_plain(document.title)}]], newest first.</div>"]
+             f'data-convene-changelog="1">{intro}</div>']
     if not published:
-        lines += ["", "No revision has been published yet."]
+        lines += ["", words.none_yet]
     for index in range(len(published) - 1, -1, -1):
         revision = published[index]
-        current = " (current)" if revision.status is RevisionStatus.PUBLISHED else ""
-        lines += ["", f"== Revision {revision.number}: {escape_plain(revision.label)}, "
-                      f"{_revision_date(revision, None)}{current} =="]
+        heading = words.revision % {"number": revision.number,
+                                    "label": escape_plain(revision.label),
+                                    "date": _revision_date(revision, None)}
+        if revision.status is RevisionStatus.PUBLISHED:
+            heading = words.current % {"heading": heading}
+        lines += ["", f"== {heading} =="]
         if revision.summary:
             lines += ["", render_inline(" ".join(revision.summary.split()))]
         if index == 0:
-            lines += ["", f"First published revision ({len(revision.units)} units)."]
+            lines += ["", words.first % {"units": len(revision.units)}]
             continue
         before = published[index - 1]
         changes = compare(list(before.units), list(revision.units))
         listed = [c for c in changes if c.status is not LineageStatus.UNCHANGED]
         unchanged = len(changes) - len(listed)
-        lines += ["", f"What changed since revision {before.number} "
-                      f"({unchanged} units unchanged):"]
+        lines += ["", words.since % {"number": before.number, "unchanged": unchanged}]
         for change in listed:
-            label = _CHANGE_LABELS[change.status]
+            label = getattr(words, _CHANGE_WORDS[change.status])
             if change.status is LineageStatus.CHANGED and change.moved:
-                label = "Changed and moved"
-            text = escape_plain(excerpt(change.unit.text)) or "(empty)"
+                label = words.changed_and_moved
+            text = escape_plain(excerpt(change.unit.text)) or words.empty
             if change.status is LineageStatus.REMOVED:
                 lines.append(f"* {label}: “{text}”")
             else:
                 lines.append(f"* {label}: [[{page}#{ID_PREFIX}{_check_key(change.key)}|{text}]]")
         if not listed:
-            lines.append("* No unit changed.")
+            lines.append(f"* {words.nothing_changed}")
     return "\n".join(lines) + "\n"
 
 

@@ -8,13 +8,15 @@ from importlib import resources
 
 import pytest
 
-from bots.messages import MessageError, documented_keys, message, page_words, template
-from services.documents.render import PageWords
+from bots.messages import (MessageError, changelog_words, documented_keys, message, page_words,
+                           template)
+from services.documents.render import ChangelogWords, PageWords
 
 PARAMS = {"label": "October 2022", "date": "2022-10-01", "document": "Leadership definition",
           "language": "fr", "summary": "S", "user": "Alice", "revid": 42, "number": 3,
           "source": "[[Leadership/Definition|Definition]]", "current": 2, "total": 9,
-          "attribution": "the working group", "title": "Round 1"}
+          "attribution": "the working group", "title": "Round 1", "heading": "Revision 3",
+          "units": 12, "unchanged": 10}
 _PARAM = re.compile(r"%\((\w+)\)s")
 
 
@@ -62,14 +64,15 @@ def test_a_regional_variant_falls_back_to_its_language_first():
         "convene-page-what-changed", "de") != message("convene-page-what-changed", "en")
 
 
-def test_the_renderers_english_page_words_are_the_english_messages():
+def test_the_renderers_english_words_are_the_english_messages():
     # Pages rendered without the bots (convene content render) read as the bots' would.
-    assert page_words("en") == PageWords()
+    assert page_words("en") == PageWords() and changelog_words("en") == ChangelogWords()
 
 
 @pytest.mark.parametrize("lang", ["fr", "de", "es", "ar", "pl"])
-def test_page_words_are_translated(lang):
-    words, english = page_words(lang), PageWords()
-    for field in dataclasses.fields(PageWords):
-        assert getattr(words, field.name) != getattr(english, field.name) \
-            or field.name == "attribution" and lang == "de", field.name
+def test_page_and_changelog_words_are_translated(lang):
+    for words, english in ((page_words(lang), PageWords()),
+                           (changelog_words(lang), ChangelogWords())):
+        for field in dataclasses.fields(english):
+            assert getattr(words, field.name) != getattr(english, field.name) \
+                or field.name == "attribution" and lang == "de", field.name

@@ -10,9 +10,9 @@ from services.documents.units import UnitDraft
 from services.translations.status import save_translation
 
 
-def make(session, translations=()):
+def make(session, translations=(), language="en"):
     document = Document(slug="def", title="Definition", wiki_title="Group/Definition",
-                        language="en")
+                        language=language)
     session.add(document)
     revision = create_revision(session, document,
                                [UnitDraft(UnitKind.HEADING, "Purpose", 2),
@@ -80,3 +80,11 @@ def test_each_page_speaks_its_own_language_around_the_document(db):
     assert 'lang="ar" dir="rtl"' in ar_header and "المراجعة 1" in ar_header
     assert "شارك برأيك: Round one" in ar_header
     assert arabic.summary.startswith("Convene: publish the ar page")
+
+
+def test_the_changelog_speaks_the_documents_language(db):
+    with db.session() as session:
+        *_, changelog = wanted_pages(session, make(session, language="fr"))
+    assert "Révisions publiées de [[Group/Definition|Definition]]" in changelog.text
+    assert "== Révision 1 : October 2022, " in changelog.text and "(actuelle) ==" in changelog.text
+    assert "Première révision publiée (parties : 2)." in changelog.text
