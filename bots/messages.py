@@ -10,8 +10,8 @@ in the page's own language.
 from __future__ import annotations
 
 import json
-from functools import cache
 from dataclasses import fields
+from functools import cache
 from importlib import resources
 
 from services.documents.render import ChangelogWords, PageWords

@@ -8,6 +8,7 @@ No wiki access: the source page, one language page per language that has any tra
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
