@@ -220,6 +220,21 @@ def load(port: int, data: dict, seconds: float, kind: str) -> dict[str, list[flo
     return results
 
 
+def server_cpu_seconds(leader: int) -> float:
+    """User and system CPU time of every process in gunicorn's process group (Linux /proc)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[2]) == leader:  # its process group
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -256,8 +271,11 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("gunicorn did not start")
+        cpu = [server_cpu_seconds(server.pid)]
         mixed = load(port, data, DURATION, "mixed")
+        cpu.append(server_cpu_seconds(server.pid))
         baseline = load(port, data, BASELINE_DURATION, "baseline")
+        cpu.append(server_cpu_seconds(server.pid))
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -266,6 +284,11 @@ def main() -> None:
     if mixed["errors"] or baseline["errors"]:
         print(f"errors: {sorted(set(mixed['errors'] + baseline['errors']))}", file=sys.stderr)
     done = len(mixed["api"]) + len(mixed["page"])
+    # Where the time goes, for whoever reads this next: server CPU per request of each load.
+    per_request = [(cpu[i + 1] - cpu[i]) * 1000 / max(1, n) for i, n in
+                   enumerate((done, len(baseline["baseline"])))]
+    print(f"server CPU per request: mixed={per_request[0]:.2f} ms "
+          f"baseline={per_request[1]:.2f} ms", file=sys.stderr)
     print(f"requests: api={len(mixed['api'])} page={len(mixed['page'])} "
           f"baseline={len(baseline['baseline'])} errors={len(mixed['errors'])}", file=sys.stderr)
     print(f"bench dashboard: items={ITEMS} "
