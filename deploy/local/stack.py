@@ -25,7 +25,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,9 +148,8 @@ class Stack:
         self._write_pywikibot_dir(fresh_wiki=reinstall)
         env = self.child_env()
         restarted = {service.name for service in self.services() if self._ensure(service, env)}
-        return [s if s.name not in restarted else
-                PartStatus(**{**asdict(s), "detail": "restarted: its code or settings changed"})
-                for s in self.status()]
+        return [replace(s, detail="restarted: its code or settings changed")
+                if s.name in restarted else s for s in self.status()]
 
     def down(self) -> list[str]:
         """Stop every part, last started first; return the names of those that were running."""

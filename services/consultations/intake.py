@@ -21,7 +21,6 @@ Applying the same snapshot twice changes nothing.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -35,7 +34,7 @@ from services.consultations.models import CommentOrigin, Consultation, WatchedPa
 from services.documents.models import Revision, RevisionStatus, utcnow
 from services.feedback.anchoring import UnitIndex, UnitText, find_anchors, revision_current_at
 from services.feedback.models import (Anchor, AnchorMethod, Comment, CommentSource,
-                                      CommentVersion, HiddenReason)
+                                      CommentVersion, HiddenReason, hidden_item_id, is_hidden_id)
 
 # The most severe reason wins when several apply.
 _SEVERITY = {HiddenReason.REMOVED: 1, HiddenReason.USER_HIDDEN: 2,
@@ -108,14 +107,6 @@ class IntakeCounts:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
-
-
-HIDDEN_ID_PREFIX = "hidden-"
-
-
-def hidden_item_id(item_id: str) -> str:
-    """The id a user-hidden comment is kept under: recognisable, but naming nobody."""
-    return HIDDEN_ID_PREFIX + hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:24]
 
 
 def _minute(value: datetime) -> datetime:
@@ -399,30 +390,26 @@ class FeedbackIntake:
             comment.author = None
             comment.heading = ""
             page = self.by_page[comment.page_title]
-            # Its id may be hidden already (a reply to a hidden comment): its replies then
-            # point at that.
-            ids = {comment.item_id}
-            if not comment.item_id.startswith(HIDDEN_ID_PREFIX):
-                ids.add(self._rekey(page, comment))
-            for reply in [c for c in page.values() if c.parent_item_id in ids]:
-                # DiscussionTools writes the parent's name into a reply's id.
-                reply.parent_item_id = comment.item_id
-                if not reply.item_id.startswith(HIDDEN_ID_PREFIX):
-                    reply_wiki_id = self._rekey(page, reply)
-                    # Its own replies point at its old id, which holds that name too.
-                    for child in page.values():
-                        if child.parent_item_id == reply_wiki_id:
-                            child.parent_item_id = reply.item_id
+            # Its id may be hidden already (it replies to a hidden comment).
+            if not is_hidden_id(comment.item_id):
+                self._rekey(page, comment)
+            # DiscussionTools writes the parent's name into a reply's id.
+            for reply in [c for c in page.values() if c.parent_item_id == comment.item_id]:
+                if not is_hidden_id(reply.item_id):
+                    self._rekey(page, reply)
         return True
 
     @staticmethod
-    def _rekey(page: dict[str, Comment], comment: Comment) -> str:
-        """Give ``comment`` the hidden form of its id; returns the id it had."""
+    def _rekey(page: dict[str, Comment], comment: Comment) -> None:
+        """Give ``comment`` the hidden form of its id, and its replies, which pointed at the
+        old one, the new one as their parent's."""
         wiki_id = comment.item_id
         page.pop(wiki_id, None)
         comment.item_id = hidden_item_id(wiki_id)
         page[comment.item_id] = comment
-        return wiki_id
+        for reply in page.values():
+            if reply.parent_item_id == wiki_id:
+                reply.parent_item_id = comment.item_id
 
     @staticmethod
     def _redacted(seen: SeenComment, stored: Mapping[str, Comment]) -> SeenComment:

@@ -288,20 +288,21 @@ def _header(revision: Any, *, changelog: str, consultation: ConsultationLink | N
     parts.append(_link(changelog, words.what_changed))
     if consultation is not None:
         parts.append(_link(consultation.target, consultation.label))
-    # A language page speaks the page's language, whatever the wiki's is.
-    spoken = (f' lang="{_attr(language)}" dir="{text_direction(language)}"'
-              if language else "")
-    return (f'<div class="convene-header"{spoken} data-convene-document="{_attr(document.slug)}" '
+    return (f'<div class="convene-header"{_spoken(language)} data-convene-document="{_attr(document.slug)}" '
             f'data-convene-revision="{revision.number}">' + " · ".join(parts) + "</div>")
 
 
 def _attribution(document: Any, words: PageWords, language: str | None = None) -> list[str]:
     if not document.attribution:
         return []
-    spoken = (f' lang="{_attr(language)}" dir="{text_direction(language)}"'
-              if language else "")
     text = words.attribution % {"attribution": render_inline(document.attribution)}
-    return [f'<div class="convene-attribution"{spoken}>{text}</div>']
+    return [f'<div class="convene-attribution"{_spoken(language)}>{text}</div>']
+
+
+def _spoken(language: str | None) -> str:
+    """The lang and dir attributes of a page's own words (a language page speaks its
+    language, whatever the wiki's is); none on a source page."""
+    return f' lang="{_attr(language)}" dir="{text_direction(language)}"' if language else ""
 
 
 def render_document(revision: Any, *, consultation: ConsultationLink | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import (Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event,
@@ -28,6 +29,20 @@ class TriageStatus(enum.Enum):
     DUPLICATE = "duplicate"
     OUT_OF_SCOPE = "out_of_scope"
     ADDRESSED = "addressed"  # addressed in a revision
+
+
+# A comment hidden on the wiki's authority, and a reply whose DiscussionTools id names the
+# hidden comment's author, are kept under this form of their id: recognisable, naming nobody.
+HIDDEN_ID_PREFIX = "hidden-"
+
+
+def hidden_item_id(item_id: str) -> str:
+    """The hidden form of a DiscussionTools id."""
+    return HIDDEN_ID_PREFIX + hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:24]
+
+
+def is_hidden_id(item_id: str) -> bool:
+    return item_id.startswith(HIDDEN_ID_PREFIX)
 
 
 class HiddenReason(enum.Enum):

@@ -22,6 +22,7 @@ from services.feedback.intake import (MAX_TEXT_CHARS, Refusal, WidgetCommentReje
 from services.web import get_db
 from services.web.api.spec import DescribedBlueprint, Param
 from services.web.auth.views import csrf
+from services.web.jsonerror import json_error
 from services.web.widget_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 _STRING = {"type": "string"}
@@ -85,20 +86,11 @@ def _describe_more(path: str, method: str, codes: tuple[int, ...],
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def _error(status: int, code: str, message: str, parameter: str | None = None):
-    body = {"code": code, "message": message}
-    if parameter:
-        body["parameter"] = parameter
-    response = jsonify({"error": body})
-    response.status_code = status
-    return response
-
-
 @bp.before_request
 def _signed_by_the_wiki():
     secret = current_app.config["CONVENE"].widget_shared_secret
     if not secret:
-        return _error(503, "widget_disabled",
+        return json_error(503, "widget_disabled",
                       "the wiki widget is disabled on this service: set widget_shared_secret "
                       "(CONVENE_WIDGET_SHARED_SECRET) here and the same value as "
                       "$wgConveneSharedSecret on the wiki")
@@ -109,13 +101,13 @@ def _signed_by_the_wiki():
     if problem:
         current_app.logger.warning("widget call refused: %s %s: %s", request.method,
                                    request.path, problem)
-        return _error(401, "bad_signature", problem)
+        return json_error(401, "bad_signature", problem)
     return None
 
 
 @bp.errorhandler(WidgetCommentRejected)
 def _rejected(exc: WidgetCommentRejected):
-    return _error(_STATUS_OF.get(exc.reason, 400), exc.reason.value, str(exc), exc.field)
+    return json_error(_STATUS_OF.get(exc.reason, 400), exc.reason.value, str(exc), exc.field)
 
 
 def _json_object() -> dict:
@@ -158,7 +150,7 @@ def page_saved():
             for consultation_id in ids:
                 enqueue_after_commit(session, harvest_consultation, consultation_id)
     except TaskNotSent as exc:
-        return _error(503, "queue_unavailable", f"the harvest could not be queued: {exc}")
+        return json_error(503, "queue_unavailable", f"the harvest could not be queued: {exc}")
     response = jsonify({"title": titles[0], "harvests": ids})
     response.status_code = 202
     return response

@@ -32,6 +32,7 @@ from services.web.dashboard.context import (comment_base, comment_page, comment_
                                             comment_wiki_link, cursor_key, wiki_url)
 from services.web.dashboard.links import wiki_permalink
 from services.web.dashboard.sanitize import clean_comment_html
+from services.web.jsonerror import http_error, json_error
 from services.web.queueread import QueueRead
 from services.web.resultcache import result_cache
 
@@ -69,38 +70,27 @@ def _csrf_unless_token():
         csrf.protect()
 
 
-def _error(status: int, code: str, message: str, parameter: str | None = None):
-    body = {"code": code, "message": message}
-    if parameter:
-        body["parameter"] = parameter
-    response = jsonify({"error": body})
-    response.status_code = status
-    return response
-
-
 @bp.errorhandler(queries.FilterError)
 def _filter_error(exc: queries.FilterError):
-    return _error(400, "bad_parameter", str(exc), exc.parameter)
+    return json_error(400, "bad_parameter", str(exc), exc.parameter)
 
 
 @bp.errorhandler(triage.TriageError)
 def _triage_error(exc: triage.TriageError):
-    return _error(400, "bad_change", str(exc), exc.field)
+    return json_error(400, "bad_change", str(exc), exc.field)
 
 
 @bp.errorhandler(triage.NotPermitted)
 def _not_permitted(exc):
-    return _error(403, "forbidden", str(exc))
+    return json_error(403, "forbidden", str(exc))
 
 
 @bp.errorhandler(triage.NotFound)
 def _not_found(exc):
-    return _error(404, "not_found", str(exc))
+    return json_error(404, "not_found", str(exc))
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+bp.register_error_handler(HTTPException, http_error)
 
 
 def _visible_consultation(session, consultation_id: int) -> Consultation:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import g, jsonify, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
 from services.web import get_db
 from services.web.auth.access import Access, access_for
 from services.web.auth.sessions import session_user
 from services.web.auth.users import token_user
+from services.web.jsonerror import json_error
 
 
 def load_user() -> None:
@@ -74,9 +75,7 @@ def api_login_required(view):
     def wrapped(*args, **kwargs):
         if g.get("token_error") or not current_access().signed_in:
             message = g.get("token_error") or "sign in or send an API token"
-            response = jsonify({"error": {"code": "unauthorized", "message": message}})
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Bearer realm="convene"'
-            return response
+            return json_error(401, "unauthorized", message,
+                              headers={"WWW-Authenticate": 'Bearer realm="convene"'})
         return view(*args, **kwargs)
     return wrapped

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, current_app, g, redirect, render_template,
                    request, session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -19,6 +19,7 @@ from services.web.auth.guard import current_access, load_user, safe_next
 from services.web.auth.sessions import (end_session, remember_oauth_state, start_session,
                                         take_oauth_state)
 from services.web.auth.users import authenticate, bind_wiki_user
+from services.web.jsonerror import json_error
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 csrf = CSRFProtect()
@@ -55,9 +56,7 @@ def _security_headers(response):
 def _csrf_error(error: CSRFError):
     message = f"CSRF check failed: {error.description}"
     if request.path.startswith("/api/"):
-        response = jsonify({"error": {"code": "csrf_failed", "message": message}})
-        response.status_code = 400
-        return response
+        return json_error(400, "csrf_failed", message)
     return render_template("error.html", status=400, error_message=message), 400
 
 

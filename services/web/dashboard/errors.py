@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from werkzeug.exceptions import HTTPException
+
+from services.web.jsonerror import http_error
 
 
 def _handle(exc: HTTPException):
-    status = exc.code or 500
     if request.path.startswith("/api/"):
-        response = jsonify({"error": {"code": exc.name.lower().replace(" ", "_"),
-                                      "message": exc.description or exc.name}})
-        response.status_code = status
-        return response
+        return http_error(exc)
+    status = exc.code or 500
     return render_template("error.html", status=status, error_message=exc.description or exc.name), status
 
 

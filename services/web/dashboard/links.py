@@ -2,7 +2,7 @@
 
 A comment hidden on the wiki gets no links: its id carries its author's name. A reply to
 one keeps its link but not its anchor: its id was replaced for the same reason
-(``services.consultations.intake``), so the wiki has no element with the stored one.
+(``services.feedback.models.hidden_item_id``), so the wiki has no element with the stored one.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import quote, quote_plus, urlencode
 
-from services.consultations.intake import HIDDEN_ID_PREFIX
-from services.feedback.models import Comment
+from services.feedback.models import Comment, is_hidden_id
 
 
 def _index(wiki_url: str) -> str:
@@ -25,7 +24,7 @@ def wiki_permalink(wiki_url: str, comment: Comment) -> str | None:
     query = f"title={_quoted(comment.page_title)}"
     if comment.wiki_revid:
         query += f"&oldid={int(comment.wiki_revid)}"
-    if comment.item_id.startswith(HIDDEN_ID_PREFIX):
+    if is_hidden_id(comment.item_id):
         return f"{_index(wiki_url)}?{query}"
     return f"{_index(wiki_url)}?{query}#{quote(comment.item_id, safe='')}"
 

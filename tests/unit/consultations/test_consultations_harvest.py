@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from bots.harvest import HarvestError, HarvestRefused, harvest
 from services.consultations import service
-from services.consultations.intake import hidden_item_id
 from services.consultations.models import (CommentOrigin, HarvestOutcome, HarvestRun,
                                            WatchedPage)
-from services.feedback.models import AnchorMethod, Comment, CommentVersion, HiddenReason
+from services.feedback.models import (AnchorMethod, Comment, CommentVersion, HiddenReason,
+                                      hidden_item_id)
 
 TALK = "Talk:Leadership/Definition"
 TALK_FR = "Talk:Leadership/Definition/fr"

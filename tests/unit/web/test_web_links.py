@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from services.consultations.intake import hidden_item_id
-from services.feedback.models import HiddenReason
+from services.feedback.models import HiddenReason, hidden_item_id
 from services.web.dashboard.links import wiki_diff, wiki_permalink
 
 WIKI = "http://wiki.example/w"
