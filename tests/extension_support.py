@@ -8,6 +8,7 @@ settings; so the address and secret are fixed for the test process (``SERVICE_PO
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -17,10 +18,12 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from werkzeug.serving import make_server
 
 from deploy.local.processes import free_port
 from deploy.local.wiki import REPO_ROOT, LocalWiki
+from services.documents.models import UnitKind
 
 EXTENSION_DIR = REPO_ROOT / "wiki_extension" / "Convene"
 SERVICE_PORT = free_port()
@@ -68,6 +71,35 @@ class WidgetService:
             self._thread.join(timeout=10)
             self._server.server_close()
             self._server = self._thread = None
+
+
+@pytest.fixture(scope="module")
+def service():
+    """The module's WidgetService, serving whatever app a test gives it (``served_app``)."""
+    server = WidgetService().start()
+    yield server
+    server.stop()
+
+
+@contextlib.contextmanager
+def served_app(service: WidgetService, config):
+    """The service's app on ``config``, served by ``service`` while the block runs."""
+    from services.web import create_app
+
+    app = create_app(config=config)
+    service.app = app
+    try:
+        yield app
+    finally:
+        service.app = None
+        app.extensions["convene.db"].dispose()
+
+
+# A small English document: a heading, a paragraph and two list items.
+ENGLISH_UNITS = [(UnitKind.HEADING, "Purpose"),
+                 (UnitKind.PARAGRAPH, "The working group supports leaders across the movement."),
+                 (UnitKind.LIST_ITEM, "Listen to communities."),
+                 (UnitKind.LIST_ITEM, "Share what you learn.")]
 
 
 def api_as(wiki: LocalWiki, user: str, calls: list[dict]) -> list[dict]:

@@ -10,15 +10,13 @@ from sqlalchemy import select
 
 from deploy.local.processes import free_port
 from deploy.local.wiki import BOT_NAME, LocalWiki, register_with_pywikibot
-from extension_support import (SHARED_SECRET, WidgetService, extension_settings,
-                               publish_with_consultation)
+from extension_support import (ENGLISH_UNITS, SHARED_SECRET, extension_settings,
+                               publish_with_consultation, served_app)
+from extension_support import service  # noqa: F401  (fixture)
 from services.documents.models import UnitKind
 from services.feedback.models import AnchorMethod, Comment, CommentSource
-from services.web import create_app
 
 H, P, L = UnitKind.HEADING, UnitKind.PARAGRAPH, UnitKind.LIST_ITEM
-ENGLISH = [(H, "Purpose"), (P, "The working group supports leaders across the movement."),
-           (L, "Listen to communities."), (L, "Share what you learn.")]
 ARABIC = [(H, "الغرض"), (P, "يدعم فريق العمل القادة في جميع أنحاء الحركة."),
           (L, "استمع إلى المجتمعات."), (L, "شارك ما تتعلمه.")]
 
@@ -33,13 +31,6 @@ def wiki(tmp_path_factory):
     wiki.down()
 
 
-@pytest.fixture(scope="module")
-def service():
-    server = WidgetService().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def wiki_config(config, wiki):
     return config.replace(wiki_api_url=wiki.api_url, wiki_family=wiki.family,
@@ -48,11 +39,8 @@ def wiki_config(config, wiki):
 
 @pytest.fixture
 def app(service, wiki_config, db):
-    app = create_app(config=wiki_config)
-    service.app = app
-    yield app
-    service.app = None
-    app.extensions["convene.db"].dispose()
+    with served_app(service, wiki_config) as app:
+        yield app
 
 
 def log_in(page, wiki: LocalWiki, user: str = "Alice") -> None:
@@ -102,12 +90,12 @@ def stored(db) -> list[Comment]:
 
 def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_config, db, app,
                                                             shots, failed_urls):
-    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Definition", ENGLISH,
+    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Definition", ENGLISH_UNITS,
                                     slug="e2e-definition")
     log_in(page, wiki)
     open_page(page, wiki.page_url(doc["title"]))
     # One button per unit, none counting anything yet.
-    assert page.locator(".convene-widget").count() == len(ENGLISH)
+    assert page.locator(".convene-widget").count() == len(ENGLISH_UNITS)
     key = doc["keys"][1]
     widget = page.locator(f".convene-widget[data-convene-for='{key}']")
     assert widget.get_attribute("data-convene-count") == "0"
@@ -119,7 +107,7 @@ def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_con
     assert re.search(r"1 comment: 1 new", widget.locator("button").get_attribute("aria-label"))
     # The other units still count nothing.
     others = page.locator(".convene-widget[data-convene-count='0']")
-    assert others.count() == len(ENGLISH) - 1
+    assert others.count() == len(ENGLISH_UNITS) - 1
     page.screenshot(path=str(shots / "extension-widget-en.png"), full_page=True)
 
     [comment] = stored(db)
@@ -135,7 +123,7 @@ def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_con
 
 def test_an_anonymous_reader_sees_counts_and_is_asked_to_log_in(page, wiki, wiki_config, db,
                                                                 app):
-    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Anonymous", ENGLISH,
+    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Anonymous", ENGLISH_UNITS,
                                     slug="e2e-anonymous")
     open_page(page, wiki.page_url(doc["title"]))
     page.locator(f".convene-widget[data-convene-for='{doc['keys'][0]}'] button").click()

@@ -8,20 +8,8 @@ import re
 import pytest
 
 import dashboard_factory as factory
-from services.web import create_app
 from services.web.auth import users
-
-
-@pytest.fixture
-def app(config, db):
-    app = create_app(config=config)
-    yield app
-    app.extensions["convene.db"].dispose()
-
-
-@pytest.fixture
-def scene(db):
-    return factory.scene(db)
+from web_app_support import app, scene  # noqa: F401  (fixtures)
 
 
 class Api:

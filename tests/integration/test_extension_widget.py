@@ -16,15 +16,13 @@ import requests
 from sqlalchemy import select
 
 from deploy.local.wiki import MW_DIR
-from extension_support import (SERVICE_URL, SHARED_SECRET, TIMEOUT_SECONDS, WidgetService,
-                               api_as, extension_settings, publish_with_consultation)
-from publish_support import H, L, P
+from extension_support import (ENGLISH_UNITS, SERVICE_URL, SHARED_SECRET, TIMEOUT_SECONDS,
+                               api_as, extension_settings, publish_with_consultation, served_app)
+from extension_support import service  # noqa: F401  (fixture)
 from services.feedback.models import AnchorMethod, Comment, CommentSource, TriageStatus
 from services.web import create_app
 from services.web.widget_signature import signed_headers
 
-UNITS = [(H, "Purpose"), (P, "The working group supports leaders across the movement."),
-         (L, "Listen to communities."), (L, "Share what you learn.")]
 HARVEST_TASK = "convene.harvest.harvest_consultation"
 
 
@@ -32,13 +30,6 @@ HARVEST_TASK = "convene.harvest.harvest_consultation"
 def wiki(wiki_factory):
     """The English test wiki with the extension, pointed at SERVICE_URL."""
     return wiki_factory(extra_settings=extension_settings())
-
-
-@pytest.fixture(scope="module")
-def service():
-    server = WidgetService().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -55,19 +46,16 @@ def broker(redis_server):
 @pytest.fixture
 def app(service, wiki_config, db, broker):
     """The service's app on the test database, with the wiki's secret, served by ``service``."""
-    app = create_app(config=wiki_config.replace(widget_shared_secret=SHARED_SECRET,
-                                                redis_url=broker[0]))
-    service.app = app
-    yield app
-    service.app = None
-    app.extensions["convene.db"].dispose()
+    with served_app(service, wiki_config.replace(widget_shared_secret=SHARED_SECRET,
+                                                 redis_url=broker[0])) as app:
+        yield app
 
 
 @pytest.fixture
 def published(app, wiki_config, db, unique_title):
     """A published document with an open consultation; its title as the wiki writes it."""
     slug = "widget-" + unique_title.rsplit("/", 2)[-2][-40:].lower().replace("_", "-")
-    return publish_with_consultation(wiki_config, db, unique_title.replace("_", " "), UNITS,
+    return publish_with_consultation(wiki_config, db, unique_title.replace("_", " "), ENGLISH_UNITS,
                                      slug=slug)
 
 

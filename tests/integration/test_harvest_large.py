@@ -19,6 +19,17 @@ COMMENTS = 10_000
 PER_THREAD = 50
 
 
+def _one_unit_consultation(db, slug: str, wiki_title: str, opens_at: datetime) -> int:
+    """A one-paragraph document on ``wiki_title`` and an open consultation on it; its id."""
+    with db.session() as s:
+        doc = Document(slug=slug, title=slug.title(), wiki_title=wiki_title)
+        s.add(doc)
+        s.flush()
+        create_revision(s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")],
+                        label="r1")
+        return service.open_consultation(s, slug, languages=[], opens_at=opens_at).id
+
+
 def _page(start: datetime) -> str:
     lines = []
     for n in range(COMMENTS):
@@ -35,13 +46,7 @@ def _page(start: datetime) -> str:
 
 def test_ten_thousand_comments(db, wiki_config, site, unique_title):
     start = datetime(2024, 1, 1)
-    with db.session() as s:
-        doc = Document(slug="big", title="Big", wiki_title=unique_title)
-        s.add(doc)
-        s.flush()
-        create_revision(s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")],
-                        label="r1")
-        cid = service.open_consultation(s, "big", languages=[], opens_at=start).id
+    cid = _one_unit_consultation(db, "big", unique_title, start)
     talk = pywikibot.Page(site, f"Talk:{unique_title}")
     talk.text = _page(start)
     talk.save(summary="test: a very long talk page", quiet=True)
@@ -76,13 +81,7 @@ def test_a_five_megabyte_talk_page(db, wiki_config, site, unique_title):
                      f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)")
     text = "\n".join(lines)
     assert len(text.encode()) > 5_000_000
-    with db.session() as s:
-        doc = Document(slug="huge", title="Huge", wiki_title=unique_title)
-        s.add(doc)
-        s.flush()
-        create_revision(s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")],
-                        label="r1")
-        cid = service.open_consultation(s, "huge", languages=[], opens_at=start).id
+    cid = _one_unit_consultation(db, "huge", unique_title, start)
     talk = pywikibot.Page(site, f"Talk:{unique_title}")
     talk.text = text
     talk.save(summary="test: a 5 MB talk page", quiet=True)

@@ -7,24 +7,12 @@ import re
 import pytest
 
 import dashboard_factory as factory
-from services.web import create_app
-
-
-@pytest.fixture
-def app(config, db):
-    app = create_app(config=config)
-    yield app
-    app.extensions["convene.db"].dispose()
+from web_app_support import app, scene  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def scene(db):
-    return factory.scene(db)
 
 
 _META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
