@@ -12,7 +12,8 @@ from services.web import create_app
 
 @pytest.fixture
 def app(config, db):
-    app = create_app(config=config)
+    # Queue indexes made when first asked for, so a test knows they answer what they can.
+    app = create_app({"QUEUE_INDEX": "inline"}, config=config)
     yield app
     app.extensions["convene.db"].dispose()
 

@@ -6,6 +6,10 @@ is no OFFSET, so page 1,000 costs what page 1 costs.
 
 Callers pass the set of consultation ids the user may see; nothing outside it is ever
 returned, whatever the filter says.
+
+The web app answers the common filters from memory (``services.feedback.queueindex``), with
+the same pages and cursors; this SQL answers the rest (search, authors, dates, hidden
+comments) and everything while an index is being made.
 """
 
 from __future__ import annotations

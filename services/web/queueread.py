@@ -1,11 +1,14 @@
 """The triage queue's reads, cached, for the JSON API and the dashboard alike.
 
-Two layers, both in the process's result cache (``services.web.resultcache``) and keyed by
+Which comments a query shows, and how many match, come from the consultations' in-memory
+queue indexes (``services.feedback.queueindex``) where they answer the filter and hold the
+data version the request has seen; otherwise from SQL, cached. Two layers, both in the
+process's result cache (``services.web.resultcache``) and keyed by
 the data versions of the consultations involved (``services.feedback.versions``), so the
 read after a write sees it:
 
 - which comments a query shows, in order, with the next page's cursor, and how many match
-  (whatever the order). Keyed by the scope (each consultation the query reads, with its
+  (whatever the order), as SQL found them. Keyed by the scope (each consultation the query reads, with its
   version and the viewer's role on it) and the normalized query, so the API and the
   dashboard share them and viewers with different scopes never do.
 - each comment as read (a QueueItem), keyed by the comment and its consultation's version,
@@ -23,14 +26,15 @@ import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from services.feedback import queries
+from services.feedback import queries, queueindex
 from services.feedback.versions import Versions, data_versions
 from services.web import get_db
 from services.web.auth.guard import current_access
 from services.web.dashboard.context import cursor_key
-from services.web.resultcache import result_cache
+from services.web.resultcache import DEFAULT_TTL, result_cache
 
 
 def versions_of(consultation_ids) -> Versions:
@@ -41,6 +45,23 @@ def versions_of(consultation_ids) -> Versions:
         return tuple((cid, known[cid]) for cid in sorted(consultation_ids))
     with get_db().session() as session:
         return data_versions(session, consultation_ids)
+
+
+def queue_indexes() -> queueindex.IndexCache | None:
+    """This process's in-memory queue indexes (``services.feedback.queueindex``), made on
+    first use. They age as cached results do (``RESULT_CACHE_TTL``); the Flask setting
+    ``QUEUE_INDEX`` is "background" (the default: made off the request path), "inline"
+    (made when first asked for: tests that must know which path answered) or "off"."""
+    app = current_app
+    mode = app.config.get("QUEUE_INDEX", "background")
+    if mode == "off":
+        return None
+    indexes = app.extensions.get("convene.queue_indexes")
+    if indexes is None:
+        indexes = app.extensions.setdefault("convene.queue_indexes", queueindex.IndexCache(
+            get_db().session, float(app.config.get("RESULT_CACHE_TTL", DEFAULT_TTL)),
+            background=mode == "background"))
+    return indexes
 
 
 class QueueRead:
@@ -55,8 +76,20 @@ class QueueRead:
         self.scope = tuple((cid, self.versions.get(cid), access.roles[cid].value)
                            for cid in sorted(allowed))
 
+    def _indexes(self) -> list[queueindex.QueueIndex] | None:
+        """The consultations' in-memory indexes, if they answer the filter and are ready."""
+        cache = queue_indexes()
+        if cache is None or not queueindex.answers(self.flt):
+            return None
+        indexes = [cache.get(cid, version) for cid, version, _ in self.scope]
+        return None if None in indexes else indexes
+
     def keys(self, session: Session, limit: int, cursor: str | None) -> queries.PageKeys:
         """Which comments the page shows, and the next page's cursor."""
+        indexes = self._indexes()
+        if indexes is not None:
+            return queueindex.page_keys(session, indexes, self.flt, limit=limit, cursor=cursor,
+                                        cursor_key=cursor_key())
         return result_cache().fetch(
             ("queue-keys", self.scope, self.flt, limit, cursor),
             lambda: queries.page_keys(session, self.flt, self.visible, limit=limit,
@@ -69,6 +102,9 @@ class QueueRead:
         no next one has counted them already."""
         if first_page is not None and first_page.next_cursor is None:
             return len(first_page.rows), False
+        indexes = self._indexes()
+        if indexes is not None:
+            return queueindex.count_matching(indexes, self.flt)
         unordered = dataclasses.replace(self.flt, sort=queries.Sort.NEWEST)
         return result_cache().fetch(
             ("queue-count", self.scope, unordered),
