@@ -5,40 +5,19 @@ and SQL answers while one is made."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import dashboard_factory as factory
 import pytest
-from sqlalchemy import select
+from queue_support import expected_order, queue  # noqa: F401  (a fixture)
 
 from services.consultations.models import Consultation
 from services.feedback import queries, queueindex
-from services.feedback.models import Comment, HiddenReason, Theme, TriageStatus
+from services.feedback.models import TriageStatus
 from services.feedback.queries import QueueFilter, Sort
 from services.feedback.versions import data_versions
 
 KEY = b"k" * 32
-
-
-@pytest.fixture
-def queue(db):
-    """Three consultations; timestamp ties, undated and hidden comments, units and themes."""
-    base = datetime(2024, 5, 1)
-    with db.session() as s:
-        _, rev, units = factory.document(s)
-        consultations = [factory.consultation(s, rev, title=f"Round {n}") for n in range(3)]
-        keys = [u.key for u in units]
-        for i in range(75):
-            factory.comment(s, consultations[i % 3], f"comment {i}",
-                            posted_at=None if i % 9 == 0 else base + timedelta(hours=i // 4),
-                            units=(keys[i % 3],) + ((keys[3],) if i % 4 == 0 else ()),
-                            themes=("mentoring",) if i % 2 == 0 else (),
-                            status=TriageStatus.ACCEPTED if i % 4 == 0 else TriageStatus.NEW,
-                            language="fr" if i % 5 == 0 else "en",
-                            hidden=HiddenReason.REMOVED if i % 13 == 0 else None)
-        themes = {c.id: s.scalar(select(Theme.id).where(Theme.consultation_id == c.id))
-                  for c in consultations}
-    return {"consultations": [c.id for c in consultations], "units": keys, "themes": themes}
 
 
 def _indexes(db, consultation_ids) -> list[queueindex.QueueIndex]:
@@ -58,25 +37,6 @@ def _pages(db, read) -> list[queries.PageKeys]:
             if page.next_cursor is None:
                 return pages
             cursor = page.next_cursor
-
-
-def _expected(db, flt: QueueFilter, visible) -> list[int]:
-    """The order the queue promises, computed in Python from every row."""
-    allowed = queries.allowed_ids(flt, visible)
-    with db.session() as s:
-        rows = [c for c in s.scalars(select(Comment)) if c.consultation_id in allowed
-                and c.hidden_reason is None
-                and (not flt.statuses or c.status in flt.statuses)
-                and (not flt.languages or c.language in flt.languages)
-                and (not flt.unit_keys or {a.unit_key for a in c.anchors} & set(flt.unit_keys))
-                and (not flt.theme_ids or {t.id for t in c.themes} & set(flt.theme_ids))]
-    if flt.sort is Sort.UPDATED:
-        return [c.id for c in sorted(rows, key=lambda c: (c.updated_at, c.id), reverse=True)]
-    newest = flt.sort is Sort.NEWEST
-    dated = sorted((c for c in rows if c.posted_at), key=lambda c: (c.posted_at, c.id),
-                   reverse=newest)
-    undated = sorted((c for c in rows if not c.posted_at), key=lambda c: c.id, reverse=newest)
-    return [c.id for c in dated + undated]
 
 
 def _filters(queue) -> list[dict]:
@@ -110,7 +70,7 @@ def test_pages_and_cursors_are_those_of_sql(db, queue, sort, limit):
             s, flt, visible, limit=limit, cursor=cursor, cursor_key=KEY))
         assert by_index == by_sql, filters
         seen = [i for page in by_index for i in page.ids]
-        assert seen == _expected(db, flt, visible), filters
+        assert seen == expected_order(db, flt, visible), filters
         # What is counted is what is paged through, capped as SQL caps it.
         assert queueindex.count_matching(indexes, flt) == (len(seen), False)
         assert queueindex.count_matching(indexes, flt, cap=2) == (min(2, len(seen)), len(seen) > 2)
@@ -130,7 +90,7 @@ def test_a_cursor_from_sql_reads_on_in_the_index_and_back(db, queue):
                                             cursor_key=KEY)
             pages.extend(page.ids)
             cursor = page.next_cursor
-    assert pages == _expected(db, flt, visible)[:18]
+    assert pages == expected_order(db, flt, visible)[:18]
 
 
 def test_an_updated_cursor_without_a_time_is_refused(db, queue):
