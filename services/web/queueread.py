@@ -3,14 +3,14 @@
 Which comments a query shows, and how many match, come from the consultations' in-memory
 queue indexes (``services.feedback.queueindex``) where they answer the filter and hold the
 data version the request has seen; otherwise from SQL, cached. Two layers, both in the
-process's result cache (``services.web.resultcache``) and keyed by
-the data versions of the consultations involved (``services.feedback.versions``), so the
-read after a write sees it:
+process's result cache (``services.web.resultcache``) and keyed by the data versions of
+the consultations involved (``services.feedback.versions``), so the read after a write
+sees it:
 
 - which comments a query shows, in order, with the next page's cursor, and how many match
-  (whatever the order), as SQL found them. Keyed by the scope (each consultation the query reads, with its
-  version and the viewer's role on it) and the normalized query, so the API and the
-  dashboard share them and viewers with different scopes never do.
+  (whatever the order), as SQL found them. Keyed by the scope (each consultation the query
+  reads, with its version and the viewer's role on it) and the normalized query, so the
+  API and the dashboard share them and viewers with different scopes never do.
 - each comment as read (a QueueItem), keyed by the comment and its consultation's version,
   and as shown: an API item (JSON) or a dashboard row (HTML), keyed by the comment,
   its consultation's version and what else the rendering depends on (URL root, interface
