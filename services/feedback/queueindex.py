@@ -316,14 +316,21 @@ class IndexCache:
     made one at a time, each in its own session of ``sessions`` (a context manager
     factory, as ``Database.session``), on a thread of their own, or in the caller's
     thread where ``background`` is false. At most ``max_consultations`` are kept, the
-    least recently used let go first."""
+    least recently used let go first.
+
+    While the working group triages, every change moves a version. In the background, a
+    consultation's index is therefore made again only after ``rest`` times as long as it
+    last took to make has passed: making indexes takes at most a fraction 1 / (1 + rest)
+    of a process's time, however fast the changes come, and SQL answers in between."""
 
     def __init__(self, sessions: Callable, ttl: float, *, background: bool = True,
-                 max_consultations: int = 32, clock: Callable[[], float] = time.monotonic):
-        self.sessions, self.ttl, self.background = sessions, ttl, background
+                 rest: float = 4.0, max_consultations: int = 32,
+                 clock: Callable[[], float] = time.monotonic):
+        self.sessions, self.ttl, self.background, self.rest = sessions, ttl, background, rest
         self.max_consultations, self._clock = max_consultations, clock
         self._indexes: dict[int, QueueIndex] = {}
         self._pending: dict[int, Future] = {}
+        self._not_before: dict[int, float] = {}  # when each may be made again
         self._lock = threading.Lock()
         self._builder: ThreadPoolExecutor | None = None
         self._pid = os.getpid()
@@ -340,7 +347,8 @@ class IndexCache:
             if index is not None and self._current(index, version):
                 self._indexes[consultation_id] = self._indexes.pop(consultation_id)
                 return index
-            if self.background and consultation_id not in self._pending:
+            if (self.background and consultation_id not in self._pending
+                    and self._clock() >= self._not_before.get(consultation_id, 0.0)):
                 if self._builder is None:
                     self._builder = ThreadPoolExecutor(1, thread_name_prefix="queue-index")
                 self._pending[consultation_id] = self._builder.submit(self._build, consultation_id)
@@ -366,6 +374,7 @@ class IndexCache:
     def _build(self, consultation_id: int) -> QueueIndex | None:
         """A new index of the consultation, kept unless a newer one was made meanwhile; None
         (and SQL answers) if it cannot be made."""
+        started = self._clock()
         try:
             with self.sessions() as session:
                 # The version is read first, so the index holds at least what it counts.
@@ -378,6 +387,8 @@ class IndexCache:
             index = None
         with self._lock:
             self._pending.pop(consultation_id, None)
+            done = self._clock()
+            self._not_before[consultation_id] = done + self.rest * (done - started)
             if index is None:
                 return None
             self.builds += 1

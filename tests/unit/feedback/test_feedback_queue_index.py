@@ -205,3 +205,27 @@ def test_positions_are_read_window_by_window_in_either_direction(density):
             span = range(end - 1, start - 1, -1) if descending else range(start, end)
             naive.extend(p for p in span if bitmap >> p & 1)
         assert queueindex._positions(bitmap, ranges, wanted) == naive[:wanted]
+
+
+def test_while_changes_keep_coming_indexes_are_made_again_only_after_a_rest(db, queue):
+    cid = queue["consultations"][0]
+    now = [100.0]
+
+    def sessions():
+        now[0] += 1.0  # each index takes a second to make
+        return db.session()
+
+    cache = queueindex.IndexCache(sessions, ttl=600, rest=4, clock=lambda: now[0])
+    with db.session() as s:
+        version = dict(data_versions(s, [cid]))[cid]
+    assert cache.get(cid, version) is None
+    cache.wait()
+    assert cache.get(cid, version) is not None and cache.builds == 1
+    # A change: SQL answers, and the index waits four times its making (until 105).
+    assert cache.get(cid, version + 1) is None
+    cache.wait()
+    assert cache.builds == 1 and now[0] == 101.0
+    now[0] = 105.0
+    assert cache.get(cid, version + 1) is None
+    cache.wait()
+    assert cache.builds == 2
