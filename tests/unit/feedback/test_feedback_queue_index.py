@@ -7,10 +7,10 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-import dashboard_factory as factory
 import pytest
-from queue_support import expected_order, queue  # noqa: F401  (a fixture)
 
+import dashboard_factory as factory
+from queue_support import expected_order, queue  # noqa: F401  (a fixture)
 from services.consultations.models import Consultation
 from services.feedback import queries, queueindex
 from services.feedback.models import TriageStatus
