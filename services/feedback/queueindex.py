@@ -28,22 +28,18 @@ import logging
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import islice
 
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from services.feedback import queries
-from services.feedback.models import (
-    Anchor,
-    Comment,
-    Theme,
-    TriageStatus,
-    comment_themes,
-)
+from services.feedback.models import Anchor, Comment, Theme, comment_themes
 from services.feedback.queries import CursorError, PageKeys, QueueFilter, Sort
 from services.feedback.versions import data_versions
 
@@ -107,7 +103,7 @@ class _Order:
     value, and a bitmap over these positions for every filter value."""
 
     def __init__(self, rows: list, dated: int, links: dict[str, list]):
-        """``rows`` are (id, sort value, status, language) in order; ``links`` the
+        """``rows`` are (id, sort value, status as stored, language) in order; ``links`` the
         (comment id, unit key) and (comment id, theme id) pairs, by kind ("unit", "theme")."""
         n = len(rows)
         self.ids = [row[0] for row in rows]
@@ -145,7 +141,8 @@ class _Order:
     def matching(self, flt: QueueFilter) -> int:
         """The positions of the comments that match the filter."""
         bitmap = self.everything
-        for kind, values in (("status", flt.statuses), ("language", flt.languages),
+        statuses = [status.value for status in flt.statuses]  # as the database stores them
+        for kind, values in (("status", statuses), ("language", flt.languages),
                              ("unit", flt.unit_keys), ("theme", flt.theme_ids)):
             if values:
                 any_of = 0
@@ -154,15 +151,10 @@ class _Order:
                 bitmap &= any_of
         return bitmap
 
-    def first(self, lo: int, hi: int, before: Callable[[int], bool]) -> int:
+    @staticmethod
+    def first(lo: int, hi: int, before: Callable[[int], bool]) -> int:
         """The first position in [lo, hi) where ``before`` turns false (it must turn once)."""
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if before(mid):
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        return lo + bisect_left(range(lo, hi), True, key=lambda p: not before(p))
 
 
 def _ranges(order: _Order, sort: Sort, after: tuple[object, int] | None
@@ -232,11 +224,7 @@ class QueueIndex:
         self.built = time.monotonic()  # the cache's clock, where a cache makes it
         cid = {"consultation_id": consultation_id}
         with _collector_paused():
-            statuses: dict[str, TriageStatus] = {}
-            rows = [(comment_id, posted, statuses.get(status) or statuses.setdefault(
-                        status, TriageStatus(status)), language)
-                    for comment_id, posted, status, language in
-                    session.execute(_POSTED_ROWS, cid).all()]
+            rows = session.execute(_POSTED_ROWS, cid).all()
             links = {"unit": session.execute(_UNIT_LINKS, cid).all(),
                      "theme": session.execute(_THEME_LINKS, cid).all()}
             dated = sum(1 for row in rows if row[1] is not None)
@@ -267,14 +255,13 @@ def _merge_key(sort: Sort) -> tuple[Callable, bool]:
     return (lambda row: (row[1][1], row[1][0])), True
 
 
-class _Converter:
-    """Sort values between a cursor (datetime) and the index (as the database returns them)."""
-
-    def __init__(self, session: Session):
-        dialect = session.get_bind().dialect
-        column_type = _C.posted_at.type.dialect_impl(dialect)
-        self.to_index = column_type.bind_processor(dialect) or (lambda v: v)
-        self.from_index = column_type.result_processor(dialect, None) or (lambda v: v)
+@lru_cache(maxsize=8)
+def _converters(dialect) -> tuple[Callable, Callable]:
+    """Sort values from a cursor (datetime) to the index (as the database returns them),
+    and back, for this dialect."""
+    column_type = _C.posted_at.type.dialect_impl(dialect)
+    return (column_type.bind_processor(dialect) or (lambda v: v),
+            column_type.result_processor(dialect, None) or (lambda v: v))
 
 
 def page_keys(session: Session, indexes: Collection[QueueIndex], flt: QueueFilter, *,
@@ -282,11 +269,11 @@ def page_keys(session: Session, indexes: Collection[QueueIndex], flt: QueueFilte
     """One page of the filtered queue over these consultations' indexes: the same page, and
     the same cursor, as ``queries.page_keys`` gives. ``session`` only tells the dialect."""
     limit = queries.clamp_page_size(limit)
-    convert = _Converter(session)
+    to_index, from_index = _converters(session.get_bind().dialect)
     after = None
     if cursor:
         value, after_id = queries.decode_cursor(cursor_key, cursor, flt.sort)
-        after = (None if value is None else convert.to_index(value), after_id)
+        after = (None if value is None else to_index(value), after_id)
     key, descending = _merge_key(flt.sort)
     pages = [[(index.consultation_id, row) for row in index.page(flt, after, limit + 1)]
              for index in indexes]
@@ -294,7 +281,7 @@ def page_keys(session: Session, indexes: Collection[QueueIndex], flt: QueueFilte
     next_cursor = None
     if len(rows) > limit:
         _, (last_id, last_value) = rows[limit - 1]
-        value = None if last_value is None else convert.from_index(last_value)
+        value = None if last_value is None else from_index(last_value)
         next_cursor = queries.encode_cursor(cursor_key, flt.sort, value, last_id)
     return PageKeys(tuple((row[0], consultation_id) for consultation_id, row in rows[:limit]),
                     limit, next_cursor)

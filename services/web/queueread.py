@@ -23,6 +23,7 @@ Neither layer holds anything of one user's: no note, no session, no CSRF token.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -76,8 +77,10 @@ class QueueRead:
         self.scope = tuple((cid, self.versions.get(cid), access.roles[cid].value)
                            for cid in sorted(allowed))
 
+    @functools.cached_property
     def _indexes(self) -> list[queueindex.QueueIndex] | None:
-        """The consultations' in-memory indexes, if they answer the filter and are ready."""
+        """The consultations' in-memory indexes, if they answer the filter and are ready
+        (asked for once, for the page and its count alike)."""
         cache = queue_indexes()
         if cache is None or not queueindex.answers(self.flt):
             return None
@@ -86,7 +89,7 @@ class QueueRead:
 
     def keys(self, session: Session, limit: int, cursor: str | None) -> queries.PageKeys:
         """Which comments the page shows, and the next page's cursor."""
-        indexes = self._indexes()
+        indexes = self._indexes
         if indexes is not None:
             return queueindex.page_keys(session, indexes, self.flt, limit=limit, cursor=cursor,
                                         cursor_key=cursor_key())
@@ -102,7 +105,7 @@ class QueueRead:
         no next one has counted them already."""
         if first_page is not None and first_page.next_cursor is None:
             return len(first_page.rows), False
-        indexes = self._indexes()
+        indexes = self._indexes
         if indexes is not None:
             return queueindex.count_matching(indexes, self.flt)
         unordered = dataclasses.replace(self.flt, sort=queries.Sort.NEWEST)

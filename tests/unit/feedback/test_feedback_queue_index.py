@@ -181,7 +181,7 @@ def test_an_index_that_cannot_be_made_leaves_sql_to_answer(db, queue, caplog):
 
 
 def test_more_languages_than_a_byte_counts_still_get_their_bitmaps():
-    rows = [(n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW, f"l{n}") for n in range(300)]
+    rows = [(n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW.value, f"l{n}") for n in range(300)]
     order = queueindex._Order(rows, len(rows), {"unit": [(5, "u"), (299, "u"), (1000, "u")]})
     assert order.matching(QueueFilter(languages=("l7", "l299"))) == (1 << 7) | (1 << 299)
     assert order.matching(QueueFilter(unit_keys=("u",), statuses=(TriageStatus.NEW,))) == \
