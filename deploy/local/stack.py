@@ -103,7 +103,8 @@ class Stack:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", CELERY_APP]
         web_dir, worker_dir, beat_dir = (self.state / d for d in ("web", "worker", "beat"))
-        web_argv = [python, "-m", "gunicorn", "--workers", str(self.web_workers),
+        web_argv = [python, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
+                    "--workers", str(self.web_workers),
                     "--bind", f"{self.config.web_host}:{self.config.web_port}",
                     "--access-logfile", str(self.logs / "web-access.log"),
                     "--graceful-timeout", "10", "--timeout", "60"]

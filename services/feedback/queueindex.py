@@ -344,6 +344,12 @@ class IndexCache:
         index = self._build(consultation_id)
         return index if index is not None and self._current(index, version) else None
 
+    def prime(self, consultation_ids: Collection[int]) -> int:
+        """Make the indexes of these consultations now, in the caller's thread (a server
+        warming up before it takes requests); how many were made."""
+        return sum(self._build(cid) is not None
+                   for cid in list(consultation_ids)[:self.max_consultations])
+
     def wait(self) -> None:
         """Until the indexes asked for so far are made (for tests and benchmarks)."""
         while True:

@@ -1,9 +1,9 @@
 """Dashboard and API under load: 100,000 comments, gunicorn with 2 workers, 20 s of traffic.
 
 Seeds 100,000 comments across 3 consultations and 10 languages into a fresh SQLite
-database (or CONVENE_BENCH_DATABASE_URL), starts gunicorn (2 sync workers) on a free
-loopback port, and runs a bounded thread pool against it for 20 s: the filtered feedback
-API (token) and the queue page (signed-in session), with varied filters, searches and
+database (or CONVENE_BENCH_DATABASE_URL), starts gunicorn (2 sync workers, with the local
+stack's settings: ``services.web.gunicorn_conf``) on a free loopback port, and runs a
+bounded thread pool against it for 20 s: the filtered feedback API (token) and the queue page (signed-in session), with varied filters, searches and
 next-page cursors. Then the same pool for 10 s against a trivial endpoint of the same
 server, the baseline. Prints, as its last line,
 ``bench dashboard: items=… api_p50_ms=… api_p95_ms=… page_p95_ms=… rps=… baseline_rps=…``.
@@ -259,11 +259,13 @@ def main() -> None:
         print(f"seeded {ITEMS} comments in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
+             "--workers", "2", "--bind", f"127.0.0.1:{port}",
              "--pythonpath", str(Path(__file__).parent), "--log-level", "warning",
              "dashboard_bench_app:app"],
             cwd=ROOT, env=env, start_new_session=True)
-        for _ in range(200):
+        t0 = time.perf_counter()
+        for _ in range(600):
             try:
                 if Client(port).request("GET", "/_bench/baseline")[0] == 200:
                     break
@@ -271,6 +273,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("gunicorn did not start")
+        print(f"server ready (warmed up) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         cpu = [server_cpu_seconds(server.pid)]
         mixed = load(port, data, DURATION, "mixed")
         cpu.append(server_cpu_seconds(server.pid))
