@@ -236,7 +236,7 @@ def decode_cursor(key: bytes, token: str, sort: Sort) -> tuple[datetime | None, 
 EXCERPT = 300
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueItem:
     """One row of the queue: what a list shows, without the full text, note or response."""
 
@@ -277,7 +277,7 @@ _THEME = Theme.__table__.c
 _ANCHOR = Anchor.__table__.c
 _LINK = comment_themes.c
 
-_ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
+ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
                  _C.heading, _C.author, _C.posted_at, _C.level, _C.language,
                  func.substr(_C.text_plain, 1, EXCERPT).label("excerpt"), _C.status,
                  _C.assignee, _C.hidden_reason, _C.updated_at, _C.wiki_revid)
@@ -596,7 +596,7 @@ def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], 
     return PageKeys(tuple((row[0], row[1]) for row in rows[:limit]), limit, next_cursor)
 
 
-_ITEMS_BY_ID = select(*_ITEM_COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)))
+_ITEMS_BY_ID = select(*ITEM_COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)))
 
 
 def items_by_id(session: Session, ids: Collection[int]) -> dict[int, QueueItem]:
@@ -646,7 +646,7 @@ def get_comment(session: Session, comment_id: int, visible_ids: Collection[int])
 def thread_of(session: Session, comment: Comment) -> list[QueueItem]:
     """The comments of the same section of the same page, in thread order (replies under parents)."""
     siblings = _items(session, session.execute(
-        select(*_ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
+        select(*ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
                                      _C.page_title == comment.page_title,
                                      _C.heading == comment.heading)
         .order_by(_C.posted_at.asc().nulls_last(), _C.id.asc()).limit(THREAD_LIMIT)).all())

@@ -78,14 +78,22 @@ class QueueRead:
                            for cid in sorted(allowed))
 
     @functools.cached_property
-    def _indexes(self) -> list[queueindex.QueueIndex] | None:
-        """The consultations' in-memory indexes, if they answer the filter and are ready
-        (asked for once, for the page and its count alike)."""
+    def _held(self) -> dict[int, queueindex.QueueIndex]:
+        """The in-memory indexes of the consultations read, of at least the versions seen,
+        by consultation: those that are ready (asked for once per read)."""
         cache = queue_indexes()
-        if cache is None or not queueindex.answers(self.flt):
+        if cache is None:
+            return {}
+        indexes = {cid: cache.get(cid, version) for cid, version, _ in self.scope}
+        return {cid: index for cid, index in indexes.items() if index is not None}
+
+    @property
+    def _indexes(self) -> list[queueindex.QueueIndex] | None:
+        """The indexes that find the page and its count: all of them, if they answer the
+        filter; else None, and SQL does."""
+        if not queueindex.answers(self.flt) or len(self._held) < len(self.scope):
             return None
-        indexes = [cache.get(cid, version) for cid, version, _ in self.scope]
-        return None if None in indexes else indexes
+        return [self._held[cid] for cid, _, _ in self.scope]
 
     def keys(self, session: Session, limit: int, cursor: str | None) -> queries.PageKeys:
         """Which comments the page shows, and the next page's cursor."""
@@ -140,12 +148,21 @@ class QueueRead:
         return [value for value in shown if value is not None]
 
     def _items(self, session: Session, rows) -> dict[int, queries.QueueItem]:
-        """The QueueItems of these (comment id, consultation id), by id: the API and the
-        dashboard render the same comments, so what one read the other does not read again."""
+        """The QueueItems of these (comment id, consultation id), by id: from the
+        consultation's index where it is held (whatever filter found the page), else cached:
+        the API and the dashboard render the same comments, so what one read the other does
+        not read again."""
+        found, unheld = {}, []
+        for comment_id, cid in rows:
+            index = self._held.get(cid)
+            item = index.items.get(comment_id) if index is not None else None
+            if item is not None:
+                found[comment_id] = item
+            else:  # a hidden comment, or its consultation's index is not ready
+                unheld.append((comment_id, cid))
         cache = result_cache()
         keys = {comment_id: ("queue-item", comment_id, self.versions.get(cid))
-                for comment_id, cid in rows}
-        found = {}
+                for comment_id, cid in unheld}
         for comment_id, key in keys.items():
             item = cache.get(key)
             if item is not None:

@@ -1,8 +1,8 @@
 """A web process made ready before its first request.
 
 A cold process pays, on its first requests, for what it makes once and keeps: the queue
-indexes of the consultations (hundreds of milliseconds each on a large consultation) and
-the compiled templates. Under load those first seconds answer a fraction of what later
+indexes of the consultations (a second or so each on a large consultation), the compiled
+templates, the message catalogues and their languages' plural rules. Under load those first seconds answer a fraction of what later
 ones do. ``warm_up`` pays for them before the server takes requests; gunicorn does it once,
 in its master, and forks the workers from the warm process (``services.web.gunicorn_conf``).
 
@@ -19,18 +19,20 @@ from sqlalchemy import select
 
 from services.consultations.models import Consultation
 from services.web import get_db
+from services.web.dashboard import i18n
 from services.web.queueread import queue_indexes
 
 log = logging.getLogger(__name__)
 
 
 def warm_up(app: Flask) -> dict[str, float]:
-    """Compile the templates and make the queue indexes of the newest consultations; what
-    was done, and how long it took."""
+    """Load the message catalogues, compile the templates and make the queue indexes of the
+    newest consultations; what was done, and how long it took."""
     started = time.monotonic()
-    done = {"templates": 0, "indexes": 0}
+    done = {"languages": 0, "templates": 0, "indexes": 0}
     try:
         with app.app_context():
+            done["languages"] = i18n.load_all()
             for name in app.jinja_env.list_templates(extensions=("html",)):
                 app.jinja_env.get_template(name)
                 done["templates"] += 1

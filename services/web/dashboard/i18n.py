@@ -51,6 +51,15 @@ def available_languages() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in CATALOGUE_DIR.glob("*.json") if p.stem != "qqq"))
 
 
+def load_all() -> int:
+    """Read every catalogue and its language's plural rule now (a server warming up: CLDR
+    data takes tens of milliseconds per language to load); how many languages."""
+    for language in available_languages():
+        catalogue(language)
+        _plural_rule(language)
+    return len(available_languages())
+
+
 def choose_language(requested: str | None, accepted: Iterable[str] = ()) -> str:
     """The UI language: ``uselang`` if we have it, else the browser's best, else English."""
     available = available_languages()
@@ -84,8 +93,15 @@ def _plural(language: str, match: re.Match, params: tuple) -> str:
         n = float(str(params[index]).replace(",", ""))
     except (IndexError, ValueError):
         n = 0
+    return forms[min(_plural_form(language, int(n) if n.is_integer() else n), len(forms) - 1)]
+
+
+@lru_cache(maxsize=4096)
+def _plural_form(language: str, n: float) -> int:
+    """Which of PLURAL's forms ``n`` takes (CLDR rules are slow to evaluate, and a page
+    asks for the same few numbers again and again)."""
     rule, categories = _plural_rule(language)
-    return forms[min(categories.index(rule(int(n) if n.is_integer() else n)), len(forms) - 1)]
+    return categories.index(rule(n))
 
 
 @lru_cache(maxsize=4096)

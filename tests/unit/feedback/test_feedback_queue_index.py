@@ -104,6 +104,21 @@ def test_an_updated_cursor_without_a_time_is_refused(db, queue):
                              cursor_key=KEY)
 
 
+def test_the_index_holds_each_live_comment_as_sql_reads_it(db, queue):
+    indexes = _indexes(db, queue["consultations"])
+    with db.session() as s:
+        everything = queries.page_keys(s, QueueFilter(include_hidden=True),
+                                       queue["consultations"], limit=200)
+        assert everything.next_cursor is None
+        from_sql = queries.items_by_id(s, [i for i, _ in everything.rows])
+    held = {i: item for index in indexes for i, item in index.items.items()}
+    live = {i: item for i, item in from_sql.items() if item.hidden_reason is None}
+    assert len(live) < len(from_sql)  # hidden comments are not held: SQL reads them
+    assert held == live
+    assert any(item.themes for item in held.values()) and any(len(item.units) > 1
+                                                              for item in held.values())
+
+
 @pytest.mark.parametrize("filters, answered", [
     ({"statuses": (TriageStatus.NEW,), "unit_keys": ("u",), "theme_ids": (1,)}, True),
     ({"q": "mentor"}, False), ({"authors": ("Alice",)}, False), ({"assignee": ""}, False),

@@ -15,6 +15,7 @@ def test_warm_up_makes_every_consultations_index_before_any_request(config, db, 
     done = warm_up(app)
     assert done["indexes"] == 2
     assert done["templates"] >= 10
+    assert done["languages"] >= 2
     with app.app_context(), db.session() as s:
         indexes = queue_indexes()
         versions = dict(data_versions(s, [scene["c1"], scene["c2"]]))
