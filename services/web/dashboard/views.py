@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import (Blueprint, abort, current_app, flash, g, get_template_attribute, redirect,
-                   render_template, request, url_for)
+                   render_template, request, session, url_for)
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -121,7 +122,23 @@ STATUS_CHIP_CLASS = {
     "duplicate": " cdx-info-chip--warning", "out_of_scope": "", "addressed": " cdx-info-chip--success",
 }
 
+@lru_cache(maxsize=512)
+def _option_list(options: tuple) -> tuple[tuple[str, str], ...]:
+    return tuple((str(value), f'<option value="{escape(value)}">{escape(text)}</option>')
+                 for value, text in options)
+
+
+def option_tags(options, selected="") -> Markup:
+    """A select's ``<option>`` tags, ``selected`` marked. Each list of options is escaped
+    once and kept: the queue's filter form offers a hundred of them, on every query."""
+    chosen = str(selected)
+    # The value is escaped, so the first '">' ends it.
+    return Markup("".join(tag.replace('">', '" selected>', 1) if value == chosen else tag
+                          for value, tag in _option_list(tuple(map(tuple, options)))))
+
+
 _TEMPLATE_GLOBALS = {
+    "option_tags": option_tags,
     "status_chip_class": STATUS_CHIP_CLASS,
     "msg": msg, "text_dir": i18n.direction, "status_label": status_label,
     "audit_value": audit_value, "statuses": [s.value for s in TriageStatus],
@@ -309,10 +326,30 @@ def queue():
         packed = result_cache().fetch_packed(
             ("queue-content", versions, roles, flt, limit, cursor, languages, g.get("uselang"),
              request.script_root, request.full_path), content)
-    # The content is cached without the session's CSRF token; it goes in at its slot.
-    before, slot, after = Markup(packed.decode()).partition(_CSRF_SLOT)
-    html = render_template("queue.html", content=before + (generate_csrf() if slot else "") + after)
-    return html, 400 if error else 200
+    return _queue_page(packed.decode()), 400 if error else 200
+
+
+# Where the content goes in the cached page around it.
+_CONTENT_SLOT = Markup("<content-slot>")
+
+
+def _queue_page(content: str) -> str:
+    """The queue page around its content, the session's CSRF token in every slot.
+
+    The page around it (header, navigation, the user's name and role) is the same on every
+    query: it is cached per user and interface language, and made anew only when the
+    session has messages to flash."""
+    if session.get("_flashes"):
+        shell = render_template("queue.html", content=_CONTENT_SLOT, csrf_token=lambda: _CSRF_SLOT)
+    else:
+        access = current_access()
+        shell = result_cache().fetch(
+            ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
+             request.script_root),
+            lambda: render_template("queue.html", content=_CONTENT_SLOT,
+                                    csrf_token=lambda: _CSRF_SLOT))
+    before, _, after = shell.partition(_CONTENT_SLOT)
+    return "".join((before, content, after)).replace(_CSRF_SLOT, generate_csrf())
 
 
 def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,

@@ -286,3 +286,25 @@ def test_comments_of_a_consultation_whose_index_is_held_are_not_read_from_the_da
     client.patch(f"/api/v1/feedback/{scene['first']}", headers=tom, json={"status": "declined"})
     assert _listed(client, tom, f"consultation={scene['c1']}")[scene["first"]]["status"] == "declined"
     assert read == []
+
+
+def test_the_cached_page_around_the_queue_is_each_users_own_with_their_session_token(
+        app, db, scene):
+    from conftest import Browser
+
+    pages = {}
+    for name in ("Tom", "Ada"):
+        browser = Browser(app.test_client())
+        browser.signin(name)
+        first = browser.client.get("/dashboard/queue").get_data(as_text=True)
+        again = browser.client.get(f"/dashboard/queue?consultation={scene['c1']}").get_data(as_text=True)
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', again))
+        assert len(tokens) == 1 and "<csrf-slot>" not in again and "<content-slot>" not in again
+        # The token in the cached page is this session's: a change made with it is taken.
+        response = browser.client.post("/dashboard/queue/bulk", data={
+            "csrf_token": tokens.pop(), "ids": [scene["french"]], "status": "accepted",
+            "return_to": "/dashboard/queue"})
+        assert response.status_code == 302
+        pages[name] = re.search(r'<div class="convene-user">.*?</div>', again, re.S).group(0)
+    assert "Tom" in pages["Tom"] and "Ada" not in pages["Tom"]
+    assert "Ada" in pages["Ada"] and "Tom" not in pages["Ada"]

@@ -237,3 +237,17 @@ def test_404_pages_are_html_and_api_404s_are_json(client, browser, scene):
     assert "text/html" in client.get("/dashboard/nothing").headers["Content-Type"]
     response = client.get("/api/v1/nothing")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_option_tags_escape_what_they_show_and_mark_the_selected_one():
+    from services.web.dashboard.views import option_tags
+
+    options = [("", "All"), ('"><script>x</script>', "<b>bold</b>"), (25, "25"), (250, "250")]
+    html = str(option_tags(options, 25))
+    assert "<script>" not in html and "<b>" not in html
+    assert '<option value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;">&lt;b&gt;bold&lt;/b&gt;</option>' in html
+    assert html.count(" selected") == 1 and '<option value="25" selected>25</option>' in html
+    # The same options again, another selection: the kept list is not changed by the first.
+    again = str(option_tags(options, '"><script>x</script>'))
+    assert again.count(" selected") == 1 and 'x&lt;/script&gt;" selected>' in again
+    assert str(option_tags(options)).startswith('<option value="" selected>All</option>')
