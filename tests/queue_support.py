@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.feedback import queries
 from services.feedback.models import Comment, HiddenReason, Theme, TriageStatus
 from services.feedback.queries import QueueFilter, Sort
+from services.feedback.searchtext import query_terms
 
 
 @pytest.fixture
@@ -24,7 +25,8 @@ def queue(db):
         consultations = [factory.consultation(s, rev, title=f"Round {n}") for n in range(3)]
         keys = [u.key for u in units]
         for i in range(75):
-            factory.comment(s, consultations[i % 3], f"comment {i}",
+            factory.comment(s, consultations[i % 3],
+                            f"comment {i}" + (" Éducation" if i % 7 == 0 else ""),
                             posted_at=None if i % 9 == 0 else base + timedelta(hours=i // 4),
                             units=(keys[i % 3],) + ((keys[3],) if i % 4 == 0 else ()),
                             themes=("mentoring",) if i % 2 == 0 else (),
@@ -45,7 +47,8 @@ def expected_order(db, flt: QueueFilter, visible) -> list[int]:
                 and (not flt.statuses or c.status in flt.statuses)
                 and (not flt.languages or c.language in flt.languages)
                 and (not flt.unit_keys or {a.unit_key for a in c.anchors} & set(flt.unit_keys))
-                and (not flt.theme_ids or {t.id for t in c.themes} & set(flt.theme_ids))]
+                and (not flt.theme_ids or {t.id for t in c.themes} & set(flt.theme_ids))
+                and all(term in c.search_text for term in query_terms(flt.q))]
     if flt.sort is Sort.UPDATED:
         return [c.id for c in sorted(rows, key=lambda c: (c.updated_at, c.id), reverse=True)]
     newest = flt.sort is Sort.NEWEST

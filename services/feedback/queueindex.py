@@ -11,11 +11,12 @@ is its bit, and each filter value (a status, a language, a unit's anchors, a the
 links) is a set of positions, a Python int used as a bitmap. A filter is then the AND of
 the ORs of its values; a page is the first set bits after the cursor's position; a count
 is the number of set bits. That costs tens of microseconds whatever the filter, as search
-engines answer facets with bitmaps.
+engines answer facets with bitmaps. A search term's bitmap is found by a scan of the
+comments' folded texts the first time it is asked for, then kept with the index.
 
 An index is made off the request path (``IndexCache``): until the one for the version a
 request has seen is ready, SQL answers, so a write never makes the next page wait. Queries
-the index does not answer (text search, authors, assignee, dates, hidden comments) stay
+the index does not answer (authors, assignee, dates, hidden comments) stay
 with SQL (``answers``). Pages and cursors are exactly those of ``queries.page_keys``; the
 tests compare both with an oracle.
 """
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 from services.feedback import queries
 from services.feedback.models import Anchor, Comment, Theme, comment_themes
 from services.feedback.queries import CursorError, PageKeys, QueueFilter, Sort
+from services.feedback.searchtext import query_terms
 from services.feedback.versions import data_versions
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ _RAW = String()
 # In queue order, sorted by the database (in C, and as it compares): dated comments newest
 # first, then undated ones; the order by last change newest first.
 _POSTED_ROWS = (select(_C.id, type_coerce(_C.posted_at, _RAW), type_coerce(_C.status, _RAW),
-                       _C.language)
+                       _C.language, _C.search_text)
                 .where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
                 .order_by(_C.posted_at.is_(None), _C.posted_at.desc(), _C.id.desc()))
 _UPDATED_ROWS = (select(_C.id, type_coerce(_C.updated_at, _RAW))
@@ -83,7 +85,7 @@ _LABELS = union_all(
 
 def answers(flt: QueueFilter) -> bool:
     """Whether the index answers this filter (else SQL does)."""
-    return not (flt.q or flt.authors or flt.assignee is not None or flt.posted_from
+    return not (flt.authors or flt.assignee is not None or flt.posted_from
                 or flt.posted_to or flt.include_hidden)
 
 
@@ -111,16 +113,24 @@ def _bitmaps_of_codes(codes: bytes, values: list) -> dict[object, int]:
     return bitmaps
 
 
+# Bytes 0 and 1 as the digits of a binary number; how many search terms an order keeps.
+_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_TERMS_KEPT = 256
+
+
 class _Order:
     """The consultation's live comments in one order: ids by position, each one's sort
     value, and a bitmap over these positions for every filter value."""
 
     def __init__(self, rows: list, dated: int, links: dict[str, list]):
-        """``rows`` are (id, sort value, status as stored, language) in order; ``links`` the
-        (comment id, unit key) and (comment id, theme id) pairs, by kind ("unit", "theme")."""
+        """``rows`` are (id, sort value, status as stored, language, search text) in order;
+        ``links`` the (comment id, unit key) and (comment id, theme id) pairs, by kind
+        ("unit", "theme")."""
         n = len(rows)
         self.ids = [row[0] for row in rows]
         self.values = [row[1] for row in rows]
+        self.texts = [row[4] or "" for row in rows]
+        self._terms: dict[str, int] = {}
         self.dated = dated  # positions [0, dated) have a value; the rest are undated
         self.everything = (1 << n) - 1
         self.bitmaps: dict[tuple[str, object], int] = {}
@@ -151,9 +161,24 @@ class _Order:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def term(self, term: str) -> int:
+        """The positions of the comments whose search text holds ``term`` (folded), as
+        SQL's ``LIKE '%term%'`` finds them. Found by a scan of every text the first time a
+        term is asked for (milliseconds), then kept: the working group searches for the same
+        few words again and again."""
+        bitmap = self._terms.get(term)
+        if bitmap is None:
+            if len(self._terms) >= _TERMS_KEPT:
+                self._terms.clear()
+            found = bytes([term in text for text in self.texts])
+            bitmap = self._terms[term] = int(found.translate(_DIGITS)[::-1] or b"0", 2)
+        return bitmap
+
     def matching(self, flt: QueueFilter) -> int:
         """The positions of the comments that match the filter."""
         bitmap = self.everything
+        for term in query_terms(flt.q):
+            bitmap &= self.term(term)
         statuses = [status.value for status in flt.statuses]  # as the database stores them
         for kind, values in (("status", statuses), ("language", flt.languages),
                              ("unit", flt.unit_keys), ("theme", flt.theme_ids)):

@@ -52,6 +52,11 @@ def _filters(queue) -> list[dict]:
         {"theme_ids": (queue["themes"][first],)},
         {"consultation_ids": (second,), "theme_ids": tuple(queue["themes"].values()),
          "unit_keys": (queue["units"][2],)},
+        {"q": "comment"},
+        {"q": "COMMENT 1", "statuses": (TriageStatus.NEW,)},  # folded; both terms
+        {"q": '"comment 1"', "consultation_ids": (second,)},  # a phrase
+        {"q": "no such words"},
+        {"q": "education", "languages": ("en",)},  # accents folded away
         {"languages": ("ja",)},  # no comment in it
         {"unit_keys": ("no-such-unit",)},
     ]
@@ -121,7 +126,7 @@ def test_the_index_holds_each_live_comment_as_sql_reads_it(db, queue):
 
 @pytest.mark.parametrize("filters, answered", [
     ({"statuses": (TriageStatus.NEW,), "unit_keys": ("u",), "theme_ids": (1,)}, True),
-    ({"q": "mentor"}, False), ({"authors": ("Alice",)}, False), ({"assignee": ""}, False),
+    ({"q": "mentor"}, True), ({"authors": ("Alice",)}, False), ({"assignee": ""}, False),
     ({"posted_from": datetime(2024, 1, 1).date()}, False), ({"include_hidden": True}, False),
 ])
 def test_what_the_index_answers(filters, answered):
@@ -196,12 +201,15 @@ def test_an_index_that_cannot_be_made_leaves_sql_to_answer(db, queue, caplog):
 
 
 def test_more_languages_than_a_byte_counts_still_get_their_bitmaps():
-    rows = [(n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW.value, f"l{n}") for n in range(300)]
+    rows = [(n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW.value, f"l{n}", f"text {n}")
+            for n in range(300)]
     order = queueindex._Order(rows, len(rows), {"unit": [(5, "u"), (299, "u"), (1000, "u")]})
     assert order.matching(QueueFilter(languages=("l7", "l299"))) == (1 << 7) | (1 << 299)
     assert order.matching(QueueFilter(unit_keys=("u",), statuses=(TriageStatus.NEW,))) == \
         (1 << 5) | (1 << 299)
     assert order.matching(QueueFilter(languages=("none",))) == 0
+    assert order.matching(QueueFilter(q="text 29", languages=("l29", "l290", "l7"))) == \
+        (1 << 29) | (1 << 290)
 
 
 @pytest.mark.parametrize("density", [0.0005, 0.01, 0.5])

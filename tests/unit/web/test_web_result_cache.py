@@ -289,12 +289,10 @@ def test_comments_of_a_consultation_whose_index_is_held_are_not_read_from_the_da
 
 
 def test_the_cached_page_around_the_queue_is_each_users_own_with_their_session_token(
-        app, db, scene):
-    from conftest import Browser
-
+        app, db, scene, browser):
     pages = {}
     for name in ("Tom", "Ada"):
-        browser = Browser(app.test_client())
+        browser = type(browser)(app.test_client())  # a browser of its own for each
         browser.signin(name)
         first = browser.client.get("/dashboard/queue").get_data(as_text=True)
         again = browser.client.get(f"/dashboard/queue?consultation={scene['c1']}").get_data(as_text=True)
