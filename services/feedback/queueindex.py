@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 
 from sqlalchemy import String, bindparam, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
@@ -115,7 +116,7 @@ def _bitmaps_of_codes(codes: bytes, values: list) -> dict[object, int]:
 
 # Bytes 0 and 1 as the digits of a binary number; how many search terms an order keeps.
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")
-_TERMS_KEPT = 256
+_TERMS_KEPT = 128
 
 
 class _Order:
@@ -130,7 +131,10 @@ class _Order:
         self.ids = [row[0] for row in rows]
         self.values = [row[1] for row in rows]
         self.texts = [row[4] or "" for row in rows]
-        self._terms: dict[str, int] = {}
+        self._terms: dict[str, tuple[bytes, int]] = {}
+        # Another order of the same comments finds a term's matches here, rearranged (in C),
+        # rather than by a scan of its own (``same_comments_as``).
+        self._source: tuple[_Order, Callable] | None = None
         self.dated = dated  # positions [0, dated) have a value; the rest are undated
         self.everything = (1 << n) - 1
         self.bitmaps: dict[tuple[str, object], int] = {}
@@ -166,13 +170,28 @@ class _Order:
         SQL's ``LIKE '%term%'`` finds them. Found by a scan of every text the first time a
         term is asked for (milliseconds), then kept: the working group searches for the same
         few words again and again."""
-        bitmap = self._terms.get(term)
-        if bitmap is None:
+        return self._term(term)[1]
+
+    def _term(self, term: str) -> tuple[bytes, int]:
+        """Whether each position's text holds the term (a byte, 0 or 1), and as a bitmap."""
+        kept = self._terms.get(term)
+        if kept is None:
             if len(self._terms) >= _TERMS_KEPT:
                 self._terms.clear()
-            found = bytes([term in text for text in self.texts])
-            bitmap = self._terms[term] = int(found.translate(_DIGITS)[::-1] or b"0", 2)
-        return bitmap
+            if self._source is not None:
+                source, rearrange = self._source
+                found = bytes(rearrange(source._term(term)[0]))
+            else:
+                found = bytes([term in text for text in self.texts])
+            kept = self._terms[term] = (found, int(found.translate(_DIGITS)[::-1] or b"0", 2))
+        return kept
+
+    def same_comments_as(self, source: _Order) -> None:
+        """Find search terms through ``source``, an order of the same comments."""
+        position = {comment_id: p for p, comment_id in enumerate(source.ids)}
+        at = [position[comment_id] for comment_id in self.ids]
+        if len(at) > 1:  # itemgetter of one index gives an item, not a tuple
+            self._source = (source, itemgetter(*at))
 
     def matching(self, flt: QueueFilter) -> int:
         """The positions of the comments that match the filter."""
@@ -272,6 +291,7 @@ class QueueIndex:
                          for comment_id, updated in session.execute(_UPDATED_ROWS, cid).all()
                          if comment_id in by_id]
             self.updated = _Order(by_update, len(by_update), links)
+            self.updated.same_comments_as(self.posted)
             self.items = _items(session, cid)
 
     def page(self, flt: QueueFilter, after: tuple[object, int] | None,
