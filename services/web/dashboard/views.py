@@ -122,6 +122,7 @@ STATUS_CHIP_CLASS = {
     "duplicate": " cdx-info-chip--warning", "out_of_scope": "", "addressed": " cdx-info-chip--success",
 }
 
+
 @lru_cache(maxsize=512)
 def _option_list(options: tuple) -> tuple[tuple[str, str], ...]:
     return tuple((str(value), f'<option value="{escape(value)}">{escape(text)}</option>')
