@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -83,10 +83,38 @@ def access_for(session: Session | Connection, user: User | None) -> Access:
     and disabled) on every consultation, following the rule in this module's docstring."""
     if user is None or user.disabled:
         return Access.anonymous()
+    return _access(user, session.execute(_ROLES, {"user_id": user.id}))
+
+
+def with_roles(principal: Select) -> Select:
+    """``principal``, a statement that reads one user's row (id, name, role,
+    all_consultations, disabled), with one row per consultation: its id, data version and
+    the user's grant on it. A request learns who asks and what they may see in one read."""
+    return (principal.add_columns(_CONSULTATION.id.label("consultation_id"),
+                                  _CONSULTATION.data_version.label("data_version"),
+                                  _GRANT.role.label("granted"))
+            .outerjoin(Consultation.__table__, true())
+            .outerjoin(ConsultationGrant.__table__,
+                       and_(_GRANT.consultation_id == _CONSULTATION.id,
+                            _GRANT.user_id == User.__table__.c.id)))
+
+
+def access_of_rows(rows: list) -> Access:
+    """The access of the user a ``with_roles`` statement read (its rows; the first tells
+    the user), following the rule in this module's docstring."""
+    user = rows[0]
+    if user.disabled:
+        return Access.anonymous()
+    return _access(user, ((row.consultation_id, row.data_version, row.granted)
+                          for row in rows if row.consultation_id is not None))
+
+
+def _access(user, consultations) -> Access:
+    """``user``'s access from (consultation id, data version, grant or None) of each."""
     roles: dict[int, Role] = {}
     versions: dict[int, int] = {}
     admin = user.role is Role.ADMIN
-    for cid, version, granted in session.execute(_ROLES, {"user_id": user.id}):
+    for cid, version, granted in consultations:
         if admin or (granted is None and user.all_consultations):
             roles[cid] = user.role
         elif granted is not None:

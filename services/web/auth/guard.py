@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from flask import g, redirect, request, session, url_for
 
 from services.web import get_db
-from services.web.auth.access import Access, access_for
-from services.web.auth.sessions import session_user
-from services.web.auth.users import token_user
+from services.web.auth.access import Access
+from services.web.auth.sessions import session_access
+from services.web.auth.users import token_access
 from services.web.jsonerror import json_error
 
 
@@ -28,21 +28,23 @@ def load_user() -> None:
             return
         # A plain connection, not an ORM session: this runs on every request, and reads.
         with get_db().engine.begin() as conn:
-            user = token_user(conn, raw.strip())
-            if user is None:
-                g.token_error = "the API token is unknown or revoked"
-                return
-            g.access, g.user_name = access_for(conn, user), user.name
+            found = token_access(conn, raw.strip())
+        if found is None:
+            g.token_error = "the API token is unknown or revoked"
+            return
+        user, g.access = found
+        g.user_name = user.name
         return
     sid = session.get("sid")
     if not sid:
         return
     with get_db().engine.begin() as conn:
-        user = session_user(conn, sid)
-        if user is None:
-            session.clear()  # ended, expired or disabled: the cookie is worthless now
-            return
-        g.access, g.user_name = access_for(conn, user), user.name
+        found = session_access(conn, sid)
+    if found is None:
+        session.clear()  # ended, expired or disabled: the cookie is worthless now
+        return
+    user, g.access = found
+    g.user_name = user.name
 
 
 def current_access() -> Access:

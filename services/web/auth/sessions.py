@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.documents.models import utcnow
+from services.web.auth.access import Access, access_of_rows, with_roles
 from services.web.auth.models import OAuthState, User, WebSession
 from services.web.auth.users import PRINCIPAL_COLUMNS, hash_secret
 
@@ -37,15 +39,25 @@ _BY_SESSION = (select(*PRINCIPAL_COLUMNS, _SESSION.expires_at)
                .where(_SESSION.sid_hash == bindparam("sid_hash")))
 
 
+_ACCESS_BY_SESSION = with_roles(_BY_SESSION)
+
+
 def session_user(session: Session | Connection, raw: str | None):
     """The user of a live session id (a row with the user's id, name, role,
     all_consultations and disabled), or None if unknown, expired or the user is disabled."""
+    found = session_access(session, raw)
+    return found[0] if found else None
+
+
+def session_access(session: Session | Connection, raw: str | None) -> tuple[Any, Access] | None:
+    """The user of a live session id (as ``session_user``) and their access, in one read;
+    None if the session is unknown or expired or the user disabled."""
     if not raw or not isinstance(raw, str) or len(raw) > 100:
         return None
-    row = session.execute(_BY_SESSION, {"sid_hash": hash_secret(raw)}).first()
-    if row is None or row.expires_at < utcnow() or row.disabled:
+    rows = session.execute(_ACCESS_BY_SESSION, {"sid_hash": hash_secret(raw)}).all()
+    if not rows or rows[0].expires_at < utcnow() or rows[0].disabled:
         return None
-    return row
+    return rows[0], access_of_rows(rows)
 
 
 def end_session(session: Session, raw: str | None) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 import unicodedata
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from services.documents.models import utcnow
+from services.web.auth.access import Access, access_of_rows, with_roles
 from services.web.auth.models import AccountKind, ApiToken, ConsultationGrant, Role, User
 
 TOKEN_PREFIX = "cvn_"
@@ -144,19 +146,29 @@ _BY_TOKEN = (select(*PRINCIPAL_COLUMNS, _TOKEN.id.label("token_id"), _TOKEN.revo
              .where(_TOKEN.token_hash == bindparam("token_hash")))
 
 
+_ACCESS_BY_TOKEN = with_roles(_BY_TOKEN)
+
+
 def token_user(session: Session | Connection, raw: str):
     """The active user a raw API token belongs to (a row with the user's id, name, role,
     all_consultations and disabled), or None if unknown, revoked or disabled."""
+    found = token_access(session, raw)
+    return found[0] if found else None
+
+
+def token_access(session: Session | Connection, raw: str) -> tuple[Any, Access] | None:
+    """The active user a raw API token belongs to (as ``token_user``) and their access, in
+    one read; None if the token is unknown or revoked or the user disabled."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    row = session.execute(_BY_TOKEN, {"token_hash": hash_secret(raw)}).first()
-    if row is None or row.revoked_at is not None or row.disabled:
+    rows = session.execute(_ACCESS_BY_TOKEN, {"token_hash": hash_secret(raw)}).all()
+    if not rows or rows[0].revoked_at is not None or rows[0].disabled:
         return None
-    now = utcnow()
+    row, now = rows[0], utcnow()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_PRECISION:
         session.execute(update(ApiToken.__table__).where(_TOKEN.id == row.token_id)
                         .values(last_used_at=now))
-    return row
+    return row, access_of_rows(rows)
 
 
 def bind_wiki_user(session: Session, sub: str, username: str) -> User | None:

@@ -109,6 +109,38 @@ def test_access_rule(db):
         assert not access_for(s, None).signed_in and access_for(s, None).visible_ids == set()
 
 
+def test_one_read_by_token_or_session_gives_the_access_the_rule_gives(db):
+    with db.session() as s:  # no consultation yet: signed in, sees nothing
+        lone = factory.user(s, "Lone", "triager")
+        _, raw = users.issue_token(s, lone, "tests")
+        sid = sessions.start_session(s, lone)
+    with db.session() as s:
+        for found in (users.token_access(s, raw), sessions.session_access(s, sid)):
+            assert found[0].name == "Lone" and found[1].signed_in and found[1].visible_ids == set()
+    sc = factory.scene(db)
+    with db.session() as s:
+        users.grant(s, users.get_user(s, "Vera"), sc["c1"], Role.TRIAGER)
+        users.grant(s, users.get_user(s, "Tom"), sc["c2"], Role.VIEWER)
+    credentials = {}
+    for name in ("Ada", "Vera", "Tom", "Sam"):
+        with db.session() as s:
+            user = users.get_user(s, name)
+            credentials[name] = (users.issue_token(s, user, "tests")[1],
+                                 sessions.start_session(s, user))
+        raw, sid = credentials[name]
+        with db.session() as s:
+            expected = access_for(s, users.get_user(s, name))
+            assert expected.visible_ids  # each of them sees something
+            assert users.token_access(s, raw)[1] == expected
+            assert sessions.session_access(s, sid)[1] == expected
+    with db.session() as s:  # a disabled user's token and session give nothing
+        users.get_user(s, "Tom").disabled = True
+    raw, sid = credentials["Tom"]
+    with db.session() as s:
+        assert users.token_access(s, raw) is None and sessions.session_access(s, sid) is None
+        assert users.token_access(s, credentials["Ada"][0])[0].name == "Ada"
+
+
 def test_wiki_accounts_bind_by_sub_and_follow_renames(db):
     with db.session() as s:
         users.create_user(s, "Alice", Role.TRIAGER, kind=AccountKind.MEDIAWIKI)
