@@ -29,6 +29,7 @@ def server(config, db, scene):
     env = {**os.environ, "CONVENE_STATE_DIR": str(config.state_dir),
            "CONVENE_DATABASE_URL": config.sqlalchemy_url, "CONVENE_SECRET_KEY": "test-secret",
            "CONVENE_CONFIG_FILE": "/nonexistent"}
+    config.state_dir.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing made it yet
     log = config.state_dir / "gunicorn.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
