@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 from flask import (Blueprint, abort, current_app, flash, g, get_template_attribute, redirect,
                    render_template, request, session, url_for)
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -29,7 +28,7 @@ from services.web import get_db
 from services.web.api.views import check_assignee, queue_request
 from services.web.auth.guard import current_access, page_login_required, safe_next
 from services.web.auth.models import User
-from services.web.dashboard import charts, i18n
+from services.web.dashboard import charts, fields, i18n
 from services.web.dashboard.context import (comment_base, comment_wiki_diff, comment_wiki_link,
                                             wiki_url)
 from services.web.dashboard.errors import install_error_pages
@@ -123,23 +122,8 @@ STATUS_CHIP_CLASS = {
 }
 
 
-@lru_cache(maxsize=512)
-def _option_list(options: tuple) -> tuple[tuple[str, str], ...]:
-    return tuple((str(value), f'<option value="{escape(value)}">{escape(text)}</option>')
-                 for value, text in options)
-
-
-def option_tags(options, selected="") -> Markup:
-    """A select's ``<option>`` tags, ``selected`` marked. Each list of options is escaped
-    once and kept: the queue's filter form offers a hundred of them, on every query."""
-    chosen = str(selected)
-    # The value is escaped, so the first '">' ends it.
-    return Markup("".join(tag.replace('">', '" selected>', 1) if value == chosen else tag
-                          for value, tag in _option_list(tuple(map(tuple, options)))))
-
-
 _TEMPLATE_GLOBALS = {
-    "option_tags": option_tags,
+    **fields.TEMPLATE_GLOBALS,
     "status_chip_class": STATUS_CHIP_CLASS,
     "msg": msg, "text_dir": i18n.direction, "status_label": status_label,
     "audit_value": audit_value, "statuses": [s.value for s in TriageStatus],

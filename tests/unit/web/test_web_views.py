@@ -240,7 +240,7 @@ def test_404_pages_are_html_and_api_404s_are_json(client, browser, scene):
 
 
 def test_option_tags_escape_what_they_show_and_mark_the_selected_one():
-    from services.web.dashboard.views import option_tags
+    from services.web.dashboard.fields import option_tags
 
     options = [("", "All"), ('"><script>x</script>', "<b>bold</b>"), (25, "25"), (250, "250")]
     html = str(option_tags(options, 25))
@@ -251,3 +251,25 @@ def test_option_tags_escape_what_they_show_and_mark_the_selected_one():
     again = str(option_tags(options, '"><script>x</script>'))
     assert again.count(" selected") == 1 and 'x&lt;/script&gt;" selected>' in again
     assert str(option_tags(options)).startswith('<option value="" selected>All</option>')
+
+
+def test_form_fields_write_their_attributes_as_attributes_and_escape_the_rest():
+    from services.web.dashboard.fields import checkbox, select_field, text_field
+
+    html = str(text_field("q", "<i>Search</i>", '"><script>', type="search",
+                          attrs={"maxlength": 200, "required": True, "list": None}))
+    assert 'maxlength="200" required>' in html and "list" not in html
+    assert 'value="&#34;&gt;&lt;script&gt;"' in html and "&lt;i&gt;Search&lt;/i&gt;" in html
+    html = str(select_field("sort", "Sort", [("newest", "Newest"), ("oldest", "Oldest")], "oldest"))
+    assert '<option value="oldest" selected>Oldest</option>' in html and 'id="f-sort"' in html
+    html = str(checkbox("status", "new", "New", checked=True, label_hidden=True))
+    assert 'id="cb-status-new"' in html and " checked>" in html and "visually-hidden" in html
+
+
+def test_the_sign_in_form_and_the_filters_limit_what_is_typed(client, browser, scene):
+    page = client.get("/auth/signin").get_data(as_text=True)
+    assert 'name="name" value="" autocomplete="username" required>' in page
+    assert 'autocomplete="current-password" required>' in page
+    browser.signin("Tom")
+    page = client.get("/dashboard/queue").get_data(as_text=True)
+    assert 'name="q" value="" maxlength="200">' in page and "&#34;200&#34;" not in page
