@@ -36,6 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None, config: Config | None 
     )
     if test_config:
         app.config.from_mapping(test_config)
+    from services.web.auth.cookiesession import RememberingSessionInterface
+
+    app.session_interface = RememberingSessionInterface()
 
     database = Database(config)
     app.extensions["convene.db"] = database
