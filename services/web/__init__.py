@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.config import Config, load_config
 from services.db import Database
+from services.web.auth.cookiesession import RememberingSessionInterface
 
 # Each module defines ``bp``, a Blueprint; the factory registers them in this order.
 BLUEPRINT_MODULES = [
@@ -36,8 +37,6 @@ def create_app(test_config: dict[str, Any] | None = None, config: Config | None 
     )
     if test_config:
         app.config.from_mapping(test_config)
-    from services.web.auth.cookiesession import RememberingSessionInterface
-
     app.session_interface = RememberingSessionInterface()
 
     database = Database(config)
