@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,6 +70,8 @@ def test_workers_forked_from_a_warmed_master_answer_and_see_writes(server, db, s
             limit=50).rows]
     # The master warmed up before it forked: both consultations' indexes were made there.
     assert "web app warmed up" in log.read_text() and "'indexes': 2" in log.read_text()
+    frozen = int(re.search(r"(\d+) objects frozen", log.read_text()).group(1))
+    assert frozen > 10_000  # the app and what it made, out of the cycle collector's reach
     # Enough calls that both workers answer (each on its own connections).
     for _ in range(8):
         page = _call(f"{base}/api/v1/feedback?consultation={scene['c1']}", token)
