@@ -2,10 +2,12 @@
 
 Seeds 100,000 comments across 3 consultations and 10 languages into a fresh SQLite
 database (or CONVENE_BENCH_DATABASE_URL), starts gunicorn (2 sync workers, with the local
-stack's settings: ``services.web.gunicorn_conf``) on a free loopback port, and runs a
-bounded thread pool against it for 20 s: the filtered feedback API (token) and the queue page (signed-in session), with varied filters, searches and
-next-page cursors. Then the same pool for 10 s against a trivial endpoint of the same
-server, the baseline. Prints, as its last line,
+stack's settings: ``services.web.gunicorn_conf``) on a free loopback port, signs the load
+threads in, and runs a bounded thread pool against it: 20 s of the filtered feedback API
+(token) and the queue page (signed-in session), with varied filters, searches and
+next-page cursors, and 10 s of a trivial endpoint of the same server, the baseline. The
+two take turns in four rounds (5 s, then 2.5 s), so both meet this machine in the same
+state. Prints, as its last line,
 ``bench dashboard: items=… api_p50_ms=… api_p95_ms=… page_p95_ms=… rps=… baseline_rps=…``.
 """
 
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -41,6 +44,7 @@ from services.feedback.models import (Anchor, AnchorMethod, Comment, Theme,  # n
 ITEMS = int(os.environ.get("CONVENE_BENCH_ITEMS", 100_000))
 DURATION = float(os.environ.get("CONVENE_BENCH_SECONDS", 20))
 BASELINE_DURATION = 10.0
+ROUNDS = 4  # the mixed load and the baseline alternate, a quarter of each at a time
 CONCURRENCY = 4
 LANGUAGES = ["en", "fr", "de", "es", "ar", "pl", "sr", "ckb", "ja", "pt"]
 WORDS = ("leadership community volunteer definition paragraph translation proposal support "
@@ -174,19 +178,25 @@ def random_filter(rng: random.Random, data: dict) -> dict:
 NEXT_CURSOR = re.compile(rb'"next_cursor":\s*"([^"]+)"')
 
 
-def load(port: int, data: dict, seconds: float, kind: str) -> dict[str, list[float]]:
-    """CONCURRENCY threads sending requests for ``seconds``; latencies (ms) per request kind."""
+def new_thread_state(port: int, data: dict, n: int, kind: str) -> dict:
+    """What one load thread keeps from slice to slice: its random stream, its client
+    (signed in before any timing, for the mixed load) and the next-page cursors it holds."""
+    client = Client(port)
+    if kind == "mixed":
+        client.sign_in(data["user"], data["password"])
+    return {"rng": random.Random(n), "client": client, "cursors": []}
+
+
+def load(port: int, data: dict, seconds: float, kind: str,
+         states: list[dict]) -> dict[str, list[float]]:
+    """One thread per state sending requests for ``seconds``; latencies (ms) per kind."""
     results: dict[str, list[float]] = {"api": [], "page": [], "baseline": [], "errors": []}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
+    api_headers = {"Authorization": f"Bearer {data['token']}"}
 
-    def worker(seed_value: int):
-        rng = random.Random(seed_value)
-        client = Client(port)
-        if kind == "mixed":
-            client.sign_in(data["user"], data["password"])
-        cursors: list[str] = []
-        api_headers = {"Authorization": f"Bearer {data['token']}"}
+    def worker(state: dict):
+        rng, client, cursors = state["rng"], state["client"], state["cursors"]
         while time.monotonic() < deadline:
             if kind == "baseline":
                 label, path, headers = "baseline", "/_bench/baseline", {}
@@ -212,7 +222,7 @@ def load(port: int, data: dict, seconds: float, kind: str) -> dict[str, list[flo
                     nxt["cursor"] = found.group(1).decode()
                     cursors.append(nxt)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONCURRENCY)]
+    threads = [threading.Thread(target=worker, args=(state,)) for state in states]
     for t in threads:
         t.start()
     for t in threads:
@@ -274,11 +284,21 @@ def main() -> None:
         else:
             raise SystemExit("gunicorn did not start")
         print(f"server ready (warmed up) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        cpu = [server_cpu_seconds(server.pid)]
-        mixed = load(port, data, DURATION, "mixed")
-        cpu.append(server_cpu_seconds(server.pid))
-        baseline = load(port, data, BASELINE_DURATION, "baseline")
-        cpu.append(server_cpu_seconds(server.pid))
+        # The two loads take turns, so a change in this machine's speed (CPUs shared with
+        # other machines) weighs on both alike; their totals stay 20 s and 10 s.
+        mixed_states = [new_thread_state(port, data, n, "mixed") for n in range(CONCURRENCY)]
+        baseline_states = [new_thread_state(port, data, n, "baseline")
+                           for n in range(CONCURRENCY)]
+        mixed, baseline = defaultdict(list), defaultdict(list)
+        cpu_seconds = [0.0, 0.0]
+        for _ in range(ROUNDS):
+            for n, (kind, seconds, states, results) in enumerate((
+                    ("mixed", DURATION, mixed_states, mixed),
+                    ("baseline", BASELINE_DURATION, baseline_states, baseline))):
+                before = server_cpu_seconds(server.pid)
+                for label, values in load(port, data, seconds / ROUNDS, kind, states).items():
+                    results[label].extend(values)
+                cpu_seconds[n] += server_cpu_seconds(server.pid) - before
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -288,8 +308,8 @@ def main() -> None:
         print(f"errors: {sorted(set(mixed['errors'] + baseline['errors']))}", file=sys.stderr)
     done = len(mixed["api"]) + len(mixed["page"])
     # Where the time goes, for whoever reads this next: server CPU per request of each load.
-    per_request = [(cpu[i + 1] - cpu[i]) * 1000 / max(1, n) for i, n in
-                   enumerate((done, len(baseline["baseline"])))]
+    per_request = [seconds * 1000 / max(1, n) for seconds, n in
+                   zip(cpu_seconds, (done, len(baseline["baseline"])))]
     print(f"server CPU per request: mixed={per_request[0]:.2f} ms "
           f"baseline={per_request[1]:.2f} ms", file=sys.stderr)
     print(f"requests: api={len(mixed['api'])} page={len(mixed['page'])} "
