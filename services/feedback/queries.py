@@ -29,6 +29,7 @@ from sqlalchemy import Integer, bindparam, false, func, literal, select, tuple_,
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from services.feedback.models import (Anchor, AuditEntry, Comment, Theme, TriageStatus,
                                       comment_themes)
@@ -277,31 +278,53 @@ _THEME = Theme.__table__.c
 _ANCHOR = Anchor.__table__.c
 _LINK = comment_themes.c
 
-ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
+_ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
                  _C.heading, _C.author, _C.posted_at, _C.level, _C.language,
                  func.substr(_C.text_plain, 1, EXCERPT).label("excerpt"), _C.status,
                  _C.assignee, _C.hidden_reason, _C.updated_at, _C.wiki_revid)
 
 
-# The themes (kind 0) and anchored units (kind 1) of a page's comments, in one read.
-_LABELS = union_all(
-    select(_LINK.comment_id, literal(0).label("kind"), _THEME.name.label("label"))
-    .join_from(comment_themes, Theme.__table__)
-    .where(_LINK.comment_id.in_(bindparam("ids", expanding=True))),
-    select(_ANCHOR.comment_id, literal(1), _ANCHOR.unit_key)
-    .where(_ANCHOR.comment_id.in_(bindparam("ids", expanding=True))),
-).order_by("kind", "label")
+def _labels_of(comment_ids) -> CompoundSelect:
+    """The themes (kind 0) and anchored units (kind 1) of the comments ``comment_ids``
+    names (a list parameter or a subquery), in one read, in the order they are shown."""
+    return union_all(
+        select(_LINK.comment_id, literal(0).label("kind"), _THEME.name.label("label"))
+        .join_from(comment_themes, Theme.__table__).where(_LINK.comment_id.in_(comment_ids)),
+        select(_ANCHOR.comment_id, literal(1), _ANCHOR.unit_key)
+        .where(_ANCHOR.comment_id.in_(comment_ids)),
+    ).order_by("kind", "label")
+
+
+# A page's comments; a consultation's live comments (the queue index holds them all).
+_LABELS = _labels_of(bindparam("ids", expanding=True))
+_LIVE_IN_CONSULTATION = (_C.consultation_id == bindparam("consultation_id"),
+                         _C.hidden_reason.is_(None))
+_LIVE_ITEMS = select(*_ITEM_COLUMNS).where(*_LIVE_IN_CONSULTATION)
+_LIVE_LABELS = _labels_of(select(_C.id).where(*_LIVE_IN_CONSULTATION))
+
+
+def _add_labels(items: dict[int, QueueItem], labels) -> None:
+    for comment_id, kind, label in labels:
+        item = items.get(comment_id)
+        if item is not None:
+            (item.units if kind else item.themes).append(label)
 
 
 def _items(session: Session, rows) -> list[QueueItem]:
     """QueueItems from column rows, with their themes and anchored units."""
     items = [QueueItem(*row) for row in rows]
-    if not items:
-        return items
-    by_id = {item.id: item for item in items}
-    for comment_id, kind, label in session.execute(_LABELS, {"ids": list(by_id)}).all():
-        item = by_id[comment_id]
-        (item.units if kind else item.themes).append(label)
+    if items:
+        by_id = {item.id: item for item in items}
+        _add_labels(by_id, session.execute(_LABELS, {"ids": list(by_id)}))
+    return items
+
+
+def live_items(session: Session, consultation_id: int) -> dict[int, QueueItem]:
+    """Every live comment of the consultation as the queue shows it, by id: two reads,
+    however many comments (the in-memory queue index holds them)."""
+    params = {"consultation_id": consultation_id}
+    items = {row[0]: QueueItem(*row) for row in session.execute(_LIVE_ITEMS, params)}
+    _add_labels(items, session.execute(_LIVE_LABELS, params))
     return items
 
 
@@ -596,7 +619,7 @@ def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], 
     return PageKeys(tuple((row[0], row[1]) for row in rows[:limit]), limit, next_cursor)
 
 
-_ITEMS_BY_ID = select(*ITEM_COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)))
+_ITEMS_BY_ID = select(*_ITEM_COLUMNS).where(_C.id.in_(bindparam("ids", expanding=True)))
 
 
 def items_by_id(session: Session, ids: Collection[int]) -> dict[int, QueueItem]:
@@ -646,7 +669,7 @@ def get_comment(session: Session, comment_id: int, visible_ids: Collection[int])
 def thread_of(session: Session, comment: Comment) -> list[QueueItem]:
     """The comments of the same section of the same page, in thread order (replies under parents)."""
     siblings = _items(session, session.execute(
-        select(*ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
+        select(*_ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
                                      _C.page_title == comment.page_title,
                                      _C.heading == comment.heading)
         .order_by(_C.posted_at.asc().nulls_last(), _C.id.asc()).limit(THREAD_LIMIT)).all())

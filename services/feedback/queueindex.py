@@ -37,7 +37,7 @@ from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 
-from sqlalchemy import String, bindparam, literal, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from services.feedback import queries
@@ -69,20 +69,6 @@ _UNIT_LINKS = select(_A.comment_id, _A.unit_key).where(_A.comment_id.in_(
 _THEME_LINKS = (select(comment_themes.c.comment_id, comment_themes.c.theme_id)
                 .join_from(comment_themes, Theme.__table__)
                 .where(Theme.__table__.c.consultation_id == bindparam("consultation_id")))
-
-# What the queue shows of each live comment (a QueueItem), and the themes' names and
-# anchored units of them all, in the order ``queries.items_by_id`` gives them.
-_ITEMS = select(*queries.ITEM_COLUMNS).where(_C.consultation_id == bindparam("consultation_id"),
-                                             _LIVE)
-_T = Theme.__table__.c
-_LABELS = union_all(
-    select(comment_themes.c.comment_id, literal(0).label("kind"), _T.name.label("label"))
-    .join_from(comment_themes, Theme.__table__)
-    .where(_T.consultation_id == bindparam("consultation_id")),
-    select(_A.comment_id, literal(1), _A.unit_key).where(_A.comment_id.in_(
-        select(_C.id).where(_C.consultation_id == bindparam("consultation_id"), _LIVE))),
-).order_by("kind", "label")
-
 
 def answers(flt: QueueFilter) -> bool:
     """Whether the index answers this filter (else SQL does)."""
@@ -292,7 +278,7 @@ class QueueIndex:
                          if comment_id in by_id]
             self.updated = _Order(by_update, len(by_update), links)
             self.updated.same_comments_as(self.posted)
-            self.items = _items(session, cid)
+            self.items = queries.live_items(session, consultation_id)
 
     def page(self, flt: QueueFilter, after: tuple[object, int] | None,
              wanted: int) -> list[tuple[int, object]]:
@@ -303,17 +289,6 @@ class QueueIndex:
 
     def count(self, flt: QueueFilter) -> int:
         return self.posted.matching(flt).bit_count()
-
-
-def _items(session: Session, params: dict) -> dict[int, queries.QueueItem]:
-    """The consultation's live comments as the queue shows them, by id: a page's comments
-    are then found here, not read from the database one page at a time."""
-    items = {row[0]: queries.QueueItem(*row) for row in session.execute(_ITEMS, params)}
-    for comment_id, kind, label in session.execute(_LABELS, params):
-        item = items.get(comment_id)
-        if item is not None:
-            (item.units if kind else item.themes).append(label)
-    return items
 
 
 def _merge_key(sort: Sort) -> tuple[Callable, bool]:

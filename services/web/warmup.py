@@ -2,9 +2,10 @@
 
 A cold process pays, on its first requests, for what it makes once and keeps: the queue
 indexes of the consultations (a second or so each on a large consultation), the compiled
-templates, the message catalogues and their languages' plural rules. Under load those first seconds answer a fraction of what later
-ones do. ``warm_up`` pays for them before the server takes requests; gunicorn does it once,
-in its master, and forks the workers from the warm process (``services.web.gunicorn_conf``).
+templates, the message catalogues and their languages' plural rules. Under load those first
+seconds answer a fraction of what later ones do. ``warm_up`` pays for them before the
+server takes requests; gunicorn does it once, in its master, and forks the workers from
+the warm process (``services.web.gunicorn_conf``).
 
 A warm-up that fails is logged and skipped: the process then warms as it serves.
 """

@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from deploy.local.processes import free_port
+from deploy.local import processes
 from services.feedback import queries
 from services.web.auth import users
 from web_app_support import scene  # noqa: F401  (fixture)
@@ -26,31 +23,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def server(config, db, scene):
-    port = free_port()
+    port = processes.free_port()
     env = {**os.environ, "CONVENE_STATE_DIR": str(config.state_dir),
            "CONVENE_DATABASE_URL": config.sqlalchemy_url, "CONVENE_SECRET_KEY": "test-secret",
            "CONVENE_CONFIG_FILE": "/nonexistent"}
-    config.state_dir.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing made it yet
-    log = config.state_dir / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
-             "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "info",
-             "services.web:create_app()"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    log, pidfile = config.state_dir / "gunicorn.log", config.state_dir / "gunicorn.pid"
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
+            return True
+        except OSError:
+            return False
+
+    processes.start_and_wait(
+        [sys.executable, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
+         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "info",
+         "services.web:create_app()"],
+        pidfile=pidfile, logfile=log, ready=answers, what="gunicorn", timeout=30, env=env,
+        cwd=ROOT)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(log.read_text())
         yield f"http://127.0.0.1:{port}", log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        processes.stop(pidfile, timeout=30)
 
 
 def _call(url: str, token: str, method: str = "GET", body: dict | None = None) -> dict:

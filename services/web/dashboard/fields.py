@@ -72,5 +72,4 @@ def option_tags(options: Iterable, selected: object = "") -> Markup:
                           for value, tag in _option_list(tuple(map(tuple, options)))))
 
 
-TEMPLATE_GLOBALS = {"text_field": text_field, "select_field": select_field,
-                    "checkbox": checkbox, "option_tags": option_tags}
+TEMPLATE_GLOBALS = {"text_field": text_field, "select_field": select_field, "checkbox": checkbox}

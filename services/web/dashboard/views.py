@@ -324,15 +324,13 @@ def _queue_page(content: str) -> str:
     The page around it (header, navigation, the user's name and role) is the same on every
     query: it is cached per user and interface language, and made anew only when the
     session has messages to flash."""
-    if session.get("_flashes"):
-        shell = render_template("queue.html", content=_CONTENT_SLOT, csrf_token=lambda: _CSRF_SLOT)
-    else:
-        access = current_access()
-        shell = result_cache().fetch(
-            ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
-             request.script_root),
-            lambda: render_template("queue.html", content=_CONTENT_SLOT,
-                                    csrf_token=lambda: _CSRF_SLOT))
+    def render() -> str:
+        return render_template("queue.html", content=_CONTENT_SLOT, csrf_token=lambda: _CSRF_SLOT)
+
+    access = current_access()
+    shell = render() if session.get("_flashes") else result_cache().fetch(
+        ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
+         request.script_root), render)
     before, _, after = shell.partition(_CONTENT_SLOT)
     return "".join((before, content, after)).replace(_CSRF_SLOT, generate_csrf())
 
