@@ -78,6 +78,13 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    @contextlib.contextmanager
+    def lazy_session(self) -> Iterator[Session]:
+        """Like ``session``, but opened only if used: a request that finds everything it
+        needs in memory (cached pages, queue indexes) pays nothing for a session."""
+        with contextlib.ExitStack() as stack:
+            yield _LazySession(self.engine, lambda: stack.enter_context(self.session()))
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
         from alembic import command
@@ -86,6 +93,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _LazySession:
+    """Stands for a session until something is asked of it; then opens it and passes on."""
+
+    __slots__ = ("_engine", "_open", "_session")
+
+    def __init__(self, engine: Engine, open_session):
+        self._engine, self._open, self._session = engine, open_session, None
+
+    def get_bind(self, *args, **kwargs):
+        # The only engine: asking which one (for its dialect) needs no session.
+        if self._session is None:
+            return self._engine
+        return self._session.get_bind(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        if self._session is None:
+            self._session = self._open()
+        return getattr(self._session, name)
 
 
 def alembic_config(url: str):

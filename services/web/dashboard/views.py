@@ -6,8 +6,10 @@ without JavaScript; the one script only adds "select all" to the queue.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -32,6 +34,7 @@ from services.web.dashboard import charts, fields, i18n
 from services.web.dashboard.context import (comment_base, comment_wiki_diff, comment_wiki_link,
                                             wiki_url)
 from services.web.dashboard.errors import install_error_pages
+from services.web.dashboard.filterform import filter_form
 from services.web.dashboard.queuerow import render_row
 from services.web.dashboard.sanitize import clean_comment_html
 from services.web.queueread import QueueRead, versions_of
@@ -63,8 +66,17 @@ def msg(key: str, *params) -> str:
     return i18n.message(g.get("uselang", i18n.DEFAULT_LANGUAGE), key, *params)
 
 
+def _words() -> Callable[..., str]:
+    """``msg`` bound to the request's language, for code that asks for many messages."""
+    return functools.partial(i18n.message, g.get("uselang", i18n.DEFAULT_LANGUAGE))
+
+
+def _status_label(words: Callable[..., str], value: str) -> str:
+    return words(f"convene-status-{value.replace('_', '-')}")
+
+
 def status_label(value: str) -> str:
-    return msg(f"convene-status-{value.replace('_', '-')}")
+    return _status_label(msg, value)
 
 
 def unit_plain(text: str) -> str:
@@ -228,10 +240,11 @@ def _queue_filters(s, flt: queries.QueueFilter, limit: int, versions, users, lan
     """The filter form, showing the query's values."""
     def compute() -> Markup:
         context = _queue_context(s, flt, versions)
-        return Markup(render_template(
-            "_queue_filters.html", flt=flt, limit=limit, users=users, languages=languages,
-            consultations=list(context.consultations), themes=context.themes,
-            units=list(context.units)))
+        words = _words()
+        return filter_form(flt, limit, msg=words, action=_page_urls(request.script_root).queue,
+                           consultations=context.consultations, units=context.units,
+                           languages=languages, themes=context.themes, users=users,
+                           status_label=lambda value: _status_label(words, value))
 
     return result_cache().fetch(("queue-filters", versions, flt, limit, languages,
                                  g.get("uselang"), request.script_root), compute)
@@ -272,9 +285,10 @@ def _row_renderer(s, flt: queries.QueueFilter, versions, triage_ids):
         chips = {status: str(chip(status.value)) for status in {item.status for item in items}}
         titles = _queue_context(s, flt, versions).titles
         base, environment = comment_base(), current_app.jinja_env
+        words = _words()
         return [render_row(c, title=titles.get(c.consultation_id, ""),
                            can_triage=c.consultation_id in triage_ids, comment_base=base,
-                           status_chip=chips[c.status], msg=msg, environment=environment)
+                           status_chip=chips[c.status], msg=words, environment=environment)
                 for c in items]
     return render
 
@@ -298,7 +312,7 @@ def queue():
     languages = tuple(_languages(flt.consultation_ids or access.visible_ids))
 
     def content() -> bytes:
-        with get_db().session() as s:
+        with get_db().lazy_session() as s:
             return _queue_content(s, flt, limit, cursor, error, versions, languages).encode()
 
     if error:
@@ -339,7 +353,10 @@ def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
                    error: str | None, versions, languages) -> Markup:
     """The queue page without the session's parts, the CSRF token left at its slot."""
     access = current_access()
-    users = tuple(s.execute(_ACTIVE_USERS).scalars())
+    # Every change to the users moves every version (``services.web.auth.models``).
+    users = result_cache().fetch(("queue-users", versions),
+                                 lambda: tuple(s.execute(_ACTIVE_USERS).scalars()),
+                                 size=lambda names: 100 + sum(map(len, names)))
     keys, total, capped, rows = None, None, None, []
     filters = _queue_filters(s, flt, limit, versions, users, languages)
     if not error:
@@ -361,7 +378,7 @@ def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
         "_queue_content.html", error=error, flt=flt, filters=filters, bulk=bulk, rows=rows,
         has_items=bool(rows), total=total, capped=capped, next_url=next_url,
         is_first_page=cursor is None, first_url=url_for("dashboard.queue", **flt.as_params(), limit=limit),
-        may_triage=may_triage, csrf_slot=_CSRF_SLOT))
+        may_triage=may_triage, csrf_slot=_CSRF_SLOT, msg=_words()))
 
 
 def _form_change(form: MultiDict, *, bulk: bool) -> triage.TriageChange:
