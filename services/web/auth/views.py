@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.web import get_db
 from services.web.auth import oauth
+from services.web.auth.csrftoken import csrf_token
 from services.web.auth.guard import current_access, load_user, safe_next
 from services.web.auth.sessions import (end_session, remember_oauth_state, start_session,
                                         take_oauth_state)
@@ -37,6 +38,7 @@ def _install(state) -> None:
     # The token lives as long as the server-side session; an hour-long page is not an error.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token  # signed once per session token
     app.before_request(load_user)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
