@@ -349,9 +349,14 @@ def _queue_page(content: bytes) -> bytes:
     before, after = render() if session.get("_flashes") else result_cache().fetch(
         ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
          request.script_root), render, size=lambda parts: 200 + sum(map(len, (*parts[0], *parts[1]))))
-    token = csrf_token().encode()
-    return b"".join((token.join(before), token.join(content.split(_CSRF_SLOT.encode())),
-                     token.join(after)))
+    token, slot = csrf_token().encode(), _CSRF_SLOT.encode()
+    # The content's pieces are views into it, not copies: the page is copied once, here.
+    pieces, view, start = [token.join(before)], memoryview(content), 0
+    while (at := content.find(slot, start)) >= 0:
+        pieces += (view[start:at], token)
+        start = at + len(slot)
+    pieces += (view[start:], token.join(after))
+    return b"".join(pieces)
 
 
 def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
