@@ -43,10 +43,10 @@ def filter_form(flt: QueueFilter, limit: int, *, msg: Callable[..., str], action
     chosen = {status.value for status in flt.statuses}
     statuses = "".join(checkbox("status", value, status_label(value), value in chosen)
                        for value in (status.value for status in TriageStatus))
+    search = text_field("q", msg("convene-filter-search"), flt.q, type="search",
+                        attrs={"maxlength": 200})
     fields = (
-        f'<div class="convene-wide">'
-        f'{text_field("q", msg("convene-filter-search"), flt.q, type="search", attrs={"maxlength": 200})}'
-        '</div>',
+        f'<div class="convene-wide">{search}</div>',
         select_field("consultation", msg("convene-filter-consultation"),
                      (everything, *consultations), _only(flt.consultation_ids)),
         unit,
@@ -78,6 +78,7 @@ def filter_form(flt: QueueFilter, limit: int, *, msg: Callable[..., str], action
         '    </fieldset>\n'
         '    <div class="convene-actions convene-wide">\n'
         '      <button class="cdx-button cdx-button--action-progressive '
-        f'cdx-button--weight-primary" type="submit">{escape(msg("convene-filter-apply"))}</button>\n'
+        'cdx-button--weight-primary" type="submit">'
+        f'{escape(msg("convene-filter-apply"))}</button>\n'
         f'      <a href="{action}">{escape(msg("convene-filter-reset"))}</a>\n'
         '    </div>\n  </div>\n</form>\n')

@@ -348,7 +348,8 @@ def _queue_page(content: bytes) -> bytes:
     access = current_access()
     before, after = render() if session.get("_flashes") else result_cache().fetch(
         ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
-         request.script_root), render, size=lambda parts: 200 + sum(map(len, (*parts[0], *parts[1]))))
+         request.script_root), render,
+        size=lambda parts: 200 + sum(map(len, parts[0])) + sum(map(len, parts[1])))
     token, slot = csrf_token().encode(), _CSRF_SLOT.encode()
     # The content's pieces are views into it, not copies: the page is copied once, here.
     pieces, view, start = [token.join(before)], memoryview(content), 0

@@ -18,7 +18,8 @@ def _form(flt: QueueFilter, language: str = "en", units=(), limit: int = 50) -> 
         flt, limit, msg=words, action="/root/dashboard/queue",
         consultations=((2, "Round <two>"), (1, "Round one")), units=units,
         languages=("ar", "fr"), themes=((7, "mentoring"), (8, "access & care")),
-        users=("Tom", "Zoë"), status_label=lambda value: words(f"convene-status-{value.replace('_', '-')}")))
+        users=("Tom", "Zoë"),
+        status_label=lambda value: words(f"convene-status-{value.replace('_', '-')}")))
 
 
 def _selected(page: str, name: str) -> list[str]:
@@ -39,7 +40,8 @@ def test_the_querys_values_are_shown():
     assert checked == ["new", "declined"]
     assert 'name="from" value="2024-01-02"' in page and 'name="author" value="Ann,Bo"' in page
     assert 'name="q" value="mentor" maxlength="200"' in page
-    assert page.count('action="/root/dashboard/queue"') == 1 and 'href="/root/dashboard/queue"' in page
+    assert page.count('action="/root/dashboard/queue"') == 1
+    assert 'href="/root/dashboard/queue"' in page
 
 
 def test_several_values_show_all_and_no_unit_list_gives_a_text_field():
