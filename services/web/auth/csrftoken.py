@@ -30,8 +30,7 @@ class _Signed:
 def csrf_token() -> str:
     """The token for this request's forms (as ``flask_wtf.csrf.generate_csrf``)."""
     app = current_app
-    raw = session.get(_FIELD)
-    if (not isinstance(raw, str) or app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
+    if (app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
             or app.config.get("WTF_CSRF_FIELD_NAME", _FIELD) != _FIELD):
         return generate_csrf()
     if _FIELD in g:
@@ -39,16 +38,19 @@ def csrf_token() -> str:
     signed = app.extensions.get("convene.csrf_signed")
     if signed is None:
         signed = app.extensions.setdefault("convene.csrf_signed", _Signed())
-    key = (app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, raw)
-    with signed.lock:
-        token = signed.tokens.get(key)
-        if token is not None:
-            signed.tokens.move_to_end(key)
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    raw, token = session.get(_FIELD), None
+    if isinstance(raw, str):
+        with signed.lock:
+            token = signed.tokens.get((secret, raw))
+            if token is not None:
+                signed.tokens.move_to_end((secret, raw))
     if token is None:
         token = generate_csrf()
-        if session.get(_FIELD) == raw:  # generate_csrf may have replaced a bad one
+        raw = session.get(_FIELD)  # generate_csrf makes one if the session had none
+        if isinstance(raw, str):
             with signed.lock:
-                signed.tokens[key] = token
+                signed.tokens[secret, raw] = token
                 while len(signed.tokens) > _SIZE:
                     signed.tokens.popitem(last=False)
     setattr(g, _FIELD, token)  # later calls in this request, Flask-WTF's too, reuse it

@@ -38,7 +38,10 @@ def _install(state) -> None:
     # The token lives as long as the server-side session; an hour-long page is not an error.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    app.jinja_env.globals["csrf_token"] = csrf_token  # signed once per session token
+    # Templates get the token signed once per session token (Flask-WTF offers its own both
+    # as a global and from a context processor; this later processor's value is the one used).
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.before_request(load_user)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
