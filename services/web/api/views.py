@@ -8,7 +8,6 @@ on its own). A consultation a user has no role on answers 404, as if it did not 
 
 from __future__ import annotations
 
-
 import orjson
 from flask import (Response, abort, current_app, g, jsonify, request, stream_with_context,
                    url_for)

@@ -21,7 +21,7 @@ from services.web.dashboard import i18n
 EXCERPT_CHARS = 240
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192, typed=True)  # typed: Markup("a&b") == "a&b", but stays as it is
 def _escaped(text: str) -> str:
     """``escape`` for the short texts rows repeat (titles, pages, headings, authors, languages,
     themes): each is escaped once, not on every row that shows it."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from jinja2 import Environment
+from markupsafe import Markup
 
 from services.feedback.models import HiddenReason, TriageStatus
 from services.feedback.queries import QueueItem
@@ -82,3 +83,14 @@ def test_long_excerpts_are_cut_at_a_word_and_undated_comments_say_so():
     shown = re.search(r'class="convene-excerpt"[^>]*>([^<]*)</a>', row).group(1)
     assert len(shown) <= EXCERPT_CHARS and shown.endswith("word...")
     assert '<time dir="ltr" datetime="">–</time>' in row and "<bdi>(unsigned)</bdi>" in row
+
+
+def test_texts_escaped_once_and_kept_stay_as_they_were_given():
+    # The same text as plain text (escaped) and as markup (kept) in one process: what is
+    # remembered of the one is not given for the other.
+    plain = _row(_item(author="Tom & Jerry"), title="R&D <round>")
+    marked = _row(_item(author="Tom & Jerry"), title=Markup("R&amp;D <b>round</b>"))
+    assert "R&amp;D &lt;round&gt;" in plain and "<bdi>Tom &amp; Jerry</bdi>" in plain
+    assert "R&amp;D <b>round</b>" in marked and "<bdi>Tom &amp; Jerry</bdi>" in marked
+    again = _row(_item(author="Tom & Jerry"), title="R&amp;D <b>round</b>")
+    assert "R&amp;amp;D &lt;b&gt;round&lt;/b&gt;" in again
