@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from services.feedback.models import TriageStatus
 from services.feedback.queries import QueueFilter
+from services.web.dashboard import i18n
 from services.web.dashboard.fields import checkbox, select_field, text_field
 
 SORTS = ("newest", "oldest", "updated")
@@ -30,7 +31,7 @@ def _only(values: Sequence) -> object:
 def filter_form(flt: QueueFilter, limit: int, *, msg: Callable[..., str], action: str,
                 consultations: Sequence[tuple[int, str]], units: Sequence[tuple[str, str]],
                 languages: Sequence[str], themes: Sequence[tuple[int, str]],
-                users: Sequence[str], status_label: Callable[[str], str]) -> Markup:
+                users: Sequence[str]) -> Markup:
     """The form: ``msg`` gives interface messages in the viewer's language; ``action`` is
     the queue's URL; the other lists are what the selects offer, as (value, text)."""
     everything = ("", msg("convene-filter-all"))
@@ -41,7 +42,7 @@ def filter_form(flt: QueueFilter, limit: int, *, msg: Callable[..., str], action
         unit = text_field("unit", msg("convene-filter-unit"), ",".join(flt.unit_keys),
                           attrs={"maxlength": 255})
     chosen = {status.value for status in flt.statuses}
-    statuses = "".join(checkbox("status", value, status_label(value), value in chosen)
+    statuses = "".join(checkbox("status", value, msg(i18n.status_key(value)), value in chosen)
                        for value in (status.value for status in TriageStatus))
     search = text_field("q", msg("convene-filter-search"), flt.q, type="search",
                         attrs={"maxlength": 200})

@@ -111,6 +111,11 @@ def _pieces(text: str) -> tuple:
     return tuple(part if i % 2 == 0 else int(part) for i, part in enumerate(parts))
 
 
+def status_key(value: str) -> str:
+    """The key of a triage status's label: ``in_review`` → ``convene-status-in-review``."""
+    return f"convene-status-{value.replace('_', '-')}"
+
+
 def message(language: str, key: str, *params) -> str:
     """The text of ``key`` in ``language`` (or English), with parameters filled in."""
     text = catalogue(language).get(key)

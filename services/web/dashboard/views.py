@@ -71,12 +71,8 @@ def _words() -> Callable[..., str]:
     return functools.partial(i18n.message, g.get("uselang", i18n.DEFAULT_LANGUAGE))
 
 
-def _status_label(words: Callable[..., str], value: str) -> str:
-    return words(f"convene-status-{value.replace('_', '-')}")
-
-
 def status_label(value: str) -> str:
-    return _status_label(msg, value)
+    return msg(i18n.status_key(value))
 
 
 def unit_plain(text: str) -> str:
@@ -240,11 +236,9 @@ def _queue_filters(s, flt: queries.QueueFilter, limit: int, versions, users, lan
     """The filter form, showing the query's values."""
     def compute() -> Markup:
         context = _queue_context(s, flt, versions)
-        words = _words()
-        return filter_form(flt, limit, msg=words, action=_page_urls(request.script_root).queue,
+        return filter_form(flt, limit, msg=_words(), action=_page_urls(request.script_root).queue,
                            consultations=context.consultations, units=context.units,
-                           languages=languages, themes=context.themes, users=users,
-                           status_label=lambda value: _status_label(words, value))
+                           languages=languages, themes=context.themes, users=users)
 
     return result_cache().fetch(("queue-filters", versions, flt, limit, languages,
                                  g.get("uselang"), request.script_root), compute)
@@ -328,8 +322,9 @@ def queue():
     return _queue_page(packed), 400 if error else 200
 
 
-# Where the content goes in the cached page around it.
+# Where the content goes in the cached page around it; both slots as the page is sent.
 _CONTENT_SLOT = Markup("<content-slot>")
+_CONTENT_SLOT_BYTES, _CSRF_SLOT_BYTES = _CONTENT_SLOT.encode(), _CSRF_SLOT.encode()
 
 
 def _queue_page(content: bytes) -> bytes:
@@ -340,23 +335,25 @@ def _queue_page(content: bytes) -> bytes:
     session has messages to flash. The page is put together as it is sent, in UTF-8: a
     queue page is some 70 KB, and decoding it to fill in its slots and encoding it again
     cost as much as the rest of a cached page."""
-    def render() -> tuple[list[bytes], list[bytes]]:
+    def render() -> tuple[bytes, bytes]:
         shell = render_template("queue.html", content=_CONTENT_SLOT, csrf_token=lambda: _CSRF_SLOT)
-        before, _, after = shell.encode().partition(_CONTENT_SLOT.encode())
-        return before.split(_CSRF_SLOT.encode()), after.split(_CSRF_SLOT.encode())
+        before, _, after = shell.encode().partition(_CONTENT_SLOT_BYTES)
+        return before, after
 
     access = current_access()
     before, after = render() if session.get("_flashes") else result_cache().fetch(
         ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
-         request.script_root), render,
-        size=lambda parts: 200 + sum(map(len, parts[0])) + sum(map(len, parts[1])))
-    token, slot = csrf_token().encode(), _CSRF_SLOT.encode()
-    # The content's pieces are views into it, not copies: the page is copied once, here.
-    pieces, view, start = [token.join(before)], memoryview(content), 0
-    while (at := content.find(slot, start)) >= 0:
-        pieces += (view[start:at], token)
-        start = at + len(slot)
-    pieces += (view[start:], token.join(after))
+         request.script_root), render, size=lambda parts: 200 + len(parts[0]) + len(parts[1]))
+    token = csrf_token().encode()
+    # Every piece is a view into the shell or the content, not a copy: the page is copied
+    # once, by the join.
+    pieces = []
+    for part in (before, content, after):
+        view, start = memoryview(part), 0
+        while (at := part.find(_CSRF_SLOT_BYTES, start)) >= 0:
+            pieces += (view[start:at], token)
+            start = at + len(_CSRF_SLOT_BYTES)
+        pieces.append(view[start:])
     return b"".join(pieces)
 
 

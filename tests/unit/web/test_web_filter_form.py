@@ -18,8 +18,7 @@ def _form(flt: QueueFilter, language: str = "en", units=(), limit: int = 50) -> 
         flt, limit, msg=words, action="/root/dashboard/queue",
         consultations=((2, "Round <two>"), (1, "Round one")), units=units,
         languages=("ar", "fr"), themes=((7, "mentoring"), (8, "access & care")),
-        users=("Tom", "Zoë"),
-        status_label=lambda value: words(f"convene-status-{value.replace('_', '-')}")))
+        users=("Tom", "Zoë")))
 
 
 def _selected(page: str, name: str) -> list[str]:
