@@ -22,16 +22,26 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 
 from services.config import Config
-from services.consultations.intake import (FeedbackIntake, IntakeCounts, PageSnapshot,
-                                           RevisionInfo, SeenComment, revids_to_check)
-from services.consultations.models import (Consultation, ConsultationStatus, HarvestOutcome,
-                                           HarvestRun)
+from services.consultations.intake import (
+    FeedbackIntake,
+    IntakeCounts,
+    PageSnapshot,
+    RevisionInfo,
+    SeenComment,
+    revids_to_check,
+)
+from services.consultations.models import (
+    Consultation,
+    ConsultationStatus,
+    HarvestOutcome,
+    HarvestRun,
+)
 from services.db import Database
 from services.documents.models import utcnow
 
@@ -70,8 +80,9 @@ class WikiReader(Protocol):
 
     def page_states(self, titles: Sequence[str]) -> tuple[datetime, dict[str, PageState]]: ...
 
-    def revisions_since(self, title: str, after_revid: int | None,
-                        since: datetime | None) -> list[RevisionInfo]: ...
+    def revisions_since(
+        self, title: str, after_revid: int | None, since: datetime | None
+    ) -> list[RevisionInfo]: ...
 
     def revision_flags(self, revids: Iterable[int]) -> dict[int, RevisionInfo]: ...
 
@@ -92,21 +103,32 @@ class HarvestReport:
 
     def summary(self) -> str:
         c = self.counts
-        line = (f"consultation #{self.consultation_id}: {self.outcome.value}; "
-                f"{self.pages_checked} pages checked, {self.pages_parsed} parsed; "
-                f"{c.new} new, {c.edited} edited, {c.hidden} hidden, {c.restored} restored "
-                f"comments; {self.requests} requests in {self.seconds:.2f} s")
+        line = (
+            f"consultation #{self.consultation_id}: {self.outcome.value}; "
+            f"{self.pages_checked} pages checked, {self.pages_parsed} parsed; "
+            f"{c.new} new, {c.edited} edited, {c.hidden} hidden, {c.restored} restored "
+            f"comments; {self.requests} requests in {self.seconds:.2f} s"
+        )
         if self.problems:
             line += f"; {len(self.problems)} problems"
         return line
 
     def as_dict(self) -> dict[str, Any]:
         c = self.counts
-        return {"consultation": self.consultation_id, "outcome": self.outcome.value,
-                "pages_checked": self.pages_checked, "pages_parsed": self.pages_parsed,
-                "requests": self.requests, "seconds": round(self.seconds, 3),
-                "new": c.new, "edited": c.edited, "hidden": c.hidden, "restored": c.restored,
-                "outside_window": c.outside_window, "problems": list(self.problems)}
+        return {
+            "consultation": self.consultation_id,
+            "outcome": self.outcome.value,
+            "pages_checked": self.pages_checked,
+            "pages_parsed": self.pages_parsed,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "new": c.new,
+            "edited": c.edited,
+            "hidden": c.hidden,
+            "restored": c.restored,
+            "outside_window": c.outside_window,
+            "problems": list(self.problems),
+        }
 
 
 @dataclass
@@ -132,8 +154,10 @@ def harvest(db: Database, reader: WikiReader, consultation_id: int) -> HarvestRe
     requests_before = reader.requests
     with db.session() as session:
         consultation = _require_open(session, consultation_id)
-        plans = [_PagePlan(p.id, p.title, p.language, p.last_revid, p.last_harvested_at)
-                 for p in consultation.pages]
+        plans = [
+            _PagePlan(p.id, p.title, p.language, p.last_revid, p.last_harvested_at)
+            for p in consultation.pages
+        ]
         opens_at = consultation.opens_at
     report.pages_checked = len(plans)
 
@@ -145,8 +169,10 @@ def harvest(db: Database, reader: WikiReader, consultation_id: int) -> HarvestRe
         report.requests = reader.requests - requests_before
         report.seconds = time.perf_counter() - started
         _record(db, report, started_at, {})
-        raise HarvestError(f"harvest of consultation #{consultation_id}: the wiki could not "
-                           f"be read ({type(exc).__name__}: {exc})") from exc
+        raise HarvestError(
+            f"harvest of consultation #{consultation_id}: the wiki could not "
+            f"be read ({type(exc).__name__}: {exc})"
+        ) from exc
 
     to_parse: list[tuple[_PagePlan, PageState]] = []
     to_check: list[_PagePlan] = []
@@ -158,15 +184,21 @@ def harvest(db: Database, reader: WikiReader, consultation_id: int) -> HarvestRe
                 gone.append(plan)
         elif state.revid != plan.last_revid:
             to_parse.append((plan, state))
-        elif (plan.last_harvested_at is None or state.touched is None
-              or state.touched >= plan.last_harvested_at):
+        elif (
+            plan.last_harvested_at is None
+            or state.touched is None
+            or state.touched >= plan.last_harvested_at
+        ):
             to_check.append(plan)
 
     snapshots: list[tuple[_PagePlan, PageSnapshot]] = []
     page_errors: dict[str, str] = {}
     for plan, state in to_parse:
-        since = (opens_at.replace(second=0, microsecond=0) - timedelta(minutes=1)
-                 if plan.last_revid is None and opens_at else None)
+        since = (
+            opens_at.replace(second=0, microsecond=0) - timedelta(minutes=1)
+            if plan.last_revid is None and opens_at
+            else None
+        )
         try:
             revisions = reader.revisions_since(plan.title, plan.last_revid, since)
             comments, problems = reader.comments(plan.title, state.revid)
@@ -174,11 +206,31 @@ def harvest(db: Database, reader: WikiReader, consultation_id: int) -> HarvestRe
             page_errors[plan.title] = f"{type(exc).__name__}: {exc}"
             report.problems.append(f"{plan.title}: could not be read or parsed: {exc}")
             continue
-        snapshots.append((plan, PageSnapshot(plan.title, state.revid, comments, revisions,
-                                             [f"{plan.title}: {p}" for p in problems])))
+        snapshots.append(
+            (
+                plan,
+                PageSnapshot(
+                    plan.title,
+                    state.revid,
+                    comments,
+                    revisions,
+                    [f"{plan.title}: {p}" for p in problems],
+                ),
+            )
+        )
     for plan in gone:
-        snapshots.append((plan, PageSnapshot(plan.title, None, problems=[
-            f"{plan.title}: the page no longer exists; its comments count as removed"])))
+        snapshots.append(
+            (
+                plan,
+                PageSnapshot(
+                    plan.title,
+                    None,
+                    problems=[
+                        f"{plan.title}: the page no longer exists; its comments count as removed"
+                    ],
+                ),
+            )
+        )
     report.pages_parsed = sum(1 for _, s in snapshots if s.revid is not None)
 
     flags: dict[int, RevisionInfo] = {}
@@ -230,51 +282,73 @@ def _require_open(session, consultation_id: int) -> Consultation:
     if consultation is None:
         raise HarvestRefused(f"no consultation #{consultation_id}")
     if consultation.status is not ConsultationStatus.OPEN:
-        raise HarvestRefused(f"consultation #{consultation_id} is "
-                             f"{consultation.status.value}; only open ones are harvested")
+        raise HarvestRefused(
+            f"consultation #{consultation_id} is "
+            f"{consultation.status.value}; only open ones are harvested"
+        )
     return consultation
 
 
-def _record(db: Database, report: HarvestReport, started_at: datetime,
-            page_errors: dict[str, str]) -> None:
+def _record(
+    db: Database, report: HarvestReport, started_at: datetime, page_errors: dict[str, str]
+) -> None:
     c = report.counts
     with db.session() as session:
-        session.add(HarvestRun(
-            consultation_id=report.consultation_id, started_at=started_at,
-            finished_at=utcnow(), outcome=report.outcome, pages_checked=report.pages_checked,
-            pages_parsed=report.pages_parsed, requests=report.requests, comments_new=c.new,
-            comments_edited=c.edited, comments_hidden=c.hidden, comments_restored=c.restored,
-            problems=_capped(list(report.problems))))
+        session.add(
+            HarvestRun(
+                consultation_id=report.consultation_id,
+                started_at=started_at,
+                finished_at=utcnow(),
+                outcome=report.outcome,
+                pages_checked=report.pages_checked,
+                pages_parsed=report.pages_parsed,
+                requests=report.requests,
+                comments_new=c.new,
+                comments_edited=c.edited,
+                comments_hidden=c.hidden,
+                comments_restored=c.restored,
+                problems=_capped(list(report.problems)),
+            )
+        )
         session.flush()
-        keep = select(HarvestRun.id).where(
-            HarvestRun.consultation_id == report.consultation_id).order_by(
-            HarvestRun.id.desc()).limit(KEEP_RUNS)
-        session.execute(delete(HarvestRun).where(
-            HarvestRun.consultation_id == report.consultation_id,
-            HarvestRun.id.not_in(keep.scalar_subquery())))
+        keep = (
+            select(HarvestRun.id)
+            .where(HarvestRun.consultation_id == report.consultation_id)
+            .order_by(HarvestRun.id.desc())
+            .limit(KEEP_RUNS)
+        )
+        session.execute(
+            delete(HarvestRun).where(
+                HarvestRun.consultation_id == report.consultation_id,
+                HarvestRun.id.not_in(keep.scalar_subquery()),
+            )
+        )
 
 
 # -- the wiki, through pywikibot -------------------------------------------------------------
 
+
 def _api_time(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(
-        timezone.utc).replace(tzinfo=None)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
 
 
 def _utc_naive(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _revision_info(data: dict) -> RevisionInfo:
-    return RevisionInfo(revid=int(data["revid"]), timestamp=_api_time(data.get("timestamp")),
-                        user=data.get("user"),
-                        texthidden=bool(data.get("texthidden") or data.get("sha1hidden")),
-                        userhidden=bool(data.get("userhidden")),
-                        suppressed=bool(data.get("suppressed")))
+    return RevisionInfo(
+        revid=int(data["revid"]),
+        timestamp=_api_time(data.get("timestamp")),
+        user=data.get("user"),
+        texthidden=bool(data.get("texthidden") or data.get("sha1hidden")),
+        userhidden=bool(data.get("userhidden")),
+        suppressed=bool(data.get("suppressed")),
+    )
 
 
 def seen_comments(items: Iterable[Any], title: str) -> tuple[list[SeenComment], list[str]]:
@@ -287,14 +361,22 @@ def seen_comments(items: Iterable[Any], title: str) -> tuple[list[SeenComment], 
         author = getattr(item, "author", None)
         posted = _utc_naive(getattr(item, "timestamp", None))
         if not author or posted is None:
-            problems.append(f"comment {item.id!r} has no {'author' if not author else 'time'}; "
-                            f"not taken in")
+            problems.append(
+                f"comment {item.id!r} has no {'author' if not author else 'time'}; not taken in"
+            )
             continue
-        comments.append(SeenComment(
-            item_id=item.id, author=author.replace("_", " "), posted_at=posted,
-            text_html=getattr(item, "html", "") or "", text_plain=getattr(item, "text", "") or "",
-            parent_item_id=getattr(item, "parent_id", None),
-            heading=getattr(item, "heading_text", "") or "", level=int(getattr(item, "level", 1))))
+        comments.append(
+            SeenComment(
+                item_id=item.id,
+                author=author.replace("_", " "),
+                posted_at=posted,
+                text_html=getattr(item, "html", "") or "",
+                text_plain=getattr(item, "text", "") or "",
+                parent_item_id=getattr(item, "parent_id", None),
+                heading=getattr(item, "heading_text", "") or "",
+                level=int(getattr(item, "level", 1)),
+            )
+        )
     return comments, problems
 
 
@@ -323,9 +405,10 @@ class PywikibotReader:
         server_time: datetime | None = None
         size = self._batch()
         for start in range(0, len(titles), size):
-            chunk = list(titles[start:start + size])
-            answer = self._submit(action="query", prop="info", titles="|".join(chunk),
-                                  curtimestamp=1)
+            chunk = list(titles[start : start + size])
+            answer = self._submit(
+                action="query", prop="info", titles="|".join(chunk), curtimestamp=1
+            )
             server_time = server_time or _api_time(answer.get("curtimestamp"))
             query = answer.get("query", {})
             renamed = {n["to"]: n["from"] for n in query.get("normalized", [])}
@@ -334,16 +417,23 @@ class PywikibotReader:
                 if page.get("missing") or page.get("invalid"):
                     states[asked] = PageState(asked, exists=False)
                 else:
-                    states[asked] = PageState(asked, True, int(page["lastrevid"]),
-                                              _api_time(page.get("touched")))
+                    states[asked] = PageState(
+                        asked, True, int(page["lastrevid"]), _api_time(page.get("touched"))
+                    )
         return server_time or utcnow(), states
 
-    def revisions_since(self, title: str, after_revid: int | None,
-                        since: datetime | None) -> list[RevisionInfo]:
+    def revisions_since(
+        self, title: str, after_revid: int | None, since: datetime | None
+    ) -> list[RevisionInfo]:
         revisions: list[RevisionInfo] = []
-        params: dict[str, Any] = {"action": "query", "prop": "revisions", "titles": title,
-                                  "rvprop": REVISION_PROPS, "rvlimit": "max",
-                                  "rvdir": "older"}
+        params: dict[str, Any] = {
+            "action": "query",
+            "prop": "revisions",
+            "titles": title,
+            "rvprop": REVISION_PROPS,
+            "rvlimit": "max",
+            "rvdir": "older",
+        }
         if since is not None:
             params["rvend"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
         while True:
@@ -364,9 +454,12 @@ class PywikibotReader:
         found: dict[int, RevisionInfo] = {}
         size = self._batch()
         for start in range(0, len(ids), size):
-            answer = self._submit(action="query", prop="revisions",
-                                  revids="|".join(map(str, ids[start:start + size])),
-                                  rvprop=REVISION_PROPS)
+            answer = self._submit(
+                action="query",
+                prop="revisions",
+                revids="|".join(map(str, ids[start : start + size])),
+                rvprop=REVISION_PROPS,
+            )
             for page in answer.get("query", {}).get("pages", []):
                 for data in page.get("revisions", []):
                     info = _revision_info(data)
@@ -389,15 +482,22 @@ class PywikibotReader:
         if self._has_discussiontools():
             from bots.talkparser import discussiontools
 
-            answer = self._submit(action="discussiontoolspageinfo", page=title, oldid=revid,
-                                  prop="threaditemshtml")
+            answer = self._submit(
+                action="discussiontoolspageinfo", page=title, oldid=revid, prop="threaditemshtml"
+            )
             result = discussiontools.items_from_api(answer, self.locale(), title)
         else:
             from bots.talkparser import parse_talk_page
 
             # No table of contents: it is navigation, not anybody's comment.
-            answer = self._submit(action="parse", oldid=revid, prop="text", disabletoc=1,
-                                  disableeditsection=1, disablelimitreport=1)
+            answer = self._submit(
+                action="parse",
+                oldid=revid,
+                prop="text",
+                disabletoc=1,
+                disableeditsection=1,
+                disablelimitreport=1,
+            )
             text = answer["parse"]["text"]
             html = text if isinstance(text, str) else text["*"]
             result = parse_talk_page(html, self.locale(), title)
@@ -412,25 +512,43 @@ def make_reader(config: Config) -> PywikibotReader:
     return PywikibotReader(site, cache_dir=config.state_dir / "cache")
 
 
-def run_harvest(config: Config, db: Database, consultation_id: int,
-                reader: WikiReader | None = None) -> HarvestReport:
+def run_harvest(
+    config: Config, db: Database, consultation_id: int, reader: WikiReader | None = None
+) -> HarvestReport:
     """Harvest one consultation on the configured wiki (the CLI and the worker call this)."""
     with db.session() as session:  # refuse before contacting the wiki
         _require_open(session, consultation_id)
     try:
         reader = reader or make_reader(config)
     except Exception as exc:  # login or first contact failed: the wiki is not usable now
-        raise HarvestError(f"harvest of consultation #{consultation_id}: cannot reach the "
-                           f"wiki at {config.wiki_api_url} ({type(exc).__name__}: {exc})") from exc
+        raise HarvestError(
+            f"harvest of consultation #{consultation_id}: cannot reach the "
+            f"wiki at {config.wiki_api_url} ({type(exc).__name__}: {exc})"
+        ) from exc
     return harvest(db, reader, consultation_id)
 
 
 def open_consultation_ids(db: Database) -> list[int]:
     with db.session() as session:
-        return list(session.scalars(select(Consultation.id).where(
-            Consultation.status == ConsultationStatus.OPEN).order_by(Consultation.id)))
+        return list(
+            session.scalars(
+                select(Consultation.id)
+                .where(Consultation.status == ConsultationStatus.OPEN)
+                .order_by(Consultation.id)
+            )
+        )
 
 
-__all__ = ["HarvestError", "HarvestRefused", "HarvestReport", "PageState", "PywikibotReader",
-           "WikiReader", "harvest", "make_reader", "open_consultation_ids", "run_harvest",
-           "seen_comments"]
+__all__ = [
+    "HarvestError",
+    "HarvestRefused",
+    "HarvestReport",
+    "PageState",
+    "PywikibotReader",
+    "WikiReader",
+    "harvest",
+    "make_reader",
+    "open_consultation_ids",
+    "run_harvest",
+    "seen_comments",
+]

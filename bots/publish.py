@@ -44,8 +44,16 @@ from pywikibot import config as pwb_config
 from pywikibot.bot import CurrentPageBot, SingleSiteBot
 from pywikibot.data import api
 from pywikibot.exceptions import (
-    APIError, ApiTimeoutError, EditConflictError, MaxlagTimeoutError, NoCreateError,
-    NoUsernameError, OtherPageSaveError, PageSaveRelatedError, ServerError)
+    APIError,
+    ApiTimeoutError,
+    EditConflictError,
+    MaxlagTimeoutError,
+    NoCreateError,
+    NoUsernameError,
+    OtherPageSaveError,
+    PageSaveRelatedError,
+    ServerError,
+)
 from sqlalchemy import select
 
 from bots import publish_store
@@ -57,8 +65,13 @@ from services.config import Config
 from services.db import Database
 from services.documents.models import Revision, RevisionStatus
 from services.documents.store import (
-    DocumentNotFound, RevisionNotFound, latest_revision, mark_published, require_document,
-    require_revision)
+    DocumentNotFound,
+    RevisionNotFound,
+    latest_revision,
+    mark_published,
+    require_document,
+    require_revision,
+)
 
 # API error codes that mean "the wiki cannot take this now", not "this request is wrong".
 UNAVAILABLE_CODES = frozenset({"readonly", "maxlag", "ratelimited"})
@@ -113,8 +126,11 @@ class PublishResult:
     @property
     def problems(self) -> list[PageOutcome]:
         """Pages left as they are on the wiki although their text differs."""
-        return [p for p in self.pages
-                if p.action in (Action.DRIFTED, Action.CONFLICT, Action.EXCLUDED, Action.FAILED)]
+        return [
+            p
+            for p in self.pages
+            if p.action in (Action.DRIFTED, Action.CONFLICT, Action.EXCLUDED, Action.FAILED)
+        ]
 
     def _url(self, kind: PageKind) -> str:
         return next((p.url for p in self.pages if p.kind is kind), "")
@@ -130,15 +146,23 @@ class PublishResult:
     def summary_line(self) -> str:
         counts = ", ".join(f"{self.count(a)} {a.value}" for a in Action if self.count(a))
         verb = "would publish" if self.dry_run else "published"
-        return (f"{self.document} revision {self.revision_number} ({self.label}): {verb} "
-                f"{len(self.pages)} pages: {counts or 'nothing to do'}")
+        return (
+            f"{self.document} revision {self.revision_number} ({self.label}): {verb} "
+            f"{len(self.pages)} pages: {counts or 'nothing to do'}"
+        )
 
     def to_dict(self) -> dict:
-        return {"document": self.document, "revision_id": self.revision_id,
-                "revision_number": self.revision_number, "label": self.label,
-                "dry_run": self.dry_run, "counter": dict(self.counter),
-                "source_url": self.source_url, "changelog_url": self.changelog_url,
-                "pages": [p.to_dict() for p in self.pages]}
+        return {
+            "document": self.document,
+            "revision_id": self.revision_id,
+            "revision_number": self.revision_number,
+            "label": self.label,
+            "dry_run": self.dry_run,
+            "counter": dict(self.counter),
+            "source_url": self.source_url,
+            "changelog_url": self.changelog_url,
+            "pages": [p.to_dict() for p in self.pages],
+        }
 
 
 @dataclass(frozen=True)
@@ -155,8 +179,15 @@ class _Target:
 class Journal:
     """Records each page's outcome in the store as it happens (nothing in a dry run)."""
 
-    def __init__(self, db: Database, wiki: str, targets: dict[str, _Target], *, dry_run: bool,
-                 drifting: set[str]):
+    def __init__(
+        self,
+        db: Database,
+        wiki: str,
+        targets: dict[str, _Target],
+        *,
+        dry_run: bool,
+        drifting: set[str],
+    ):
         self.db = db
         self.wiki = wiki
         # The revision each page belongs to, by title.
@@ -165,23 +196,40 @@ class Journal:
         # Titles with an open drift, read once, so an unchanged page costs no query.
         self.drifting = drifting
 
-    def written(self, wanted: WantedPage, title: str, wiki_revid: int, text: str,
-                resolution: DriftResolution) -> None:
+    def written(
+        self,
+        wanted: WantedPage,
+        title: str,
+        wiki_revid: int,
+        text: str,
+        resolution: DriftResolution,
+    ) -> None:
         if self.dry_run:
             return
         with self.db.session() as session:
             publish_store.record_write(
-                session, wiki=self.wiki, title=title, document_id=self.targets[title].document_id,
-                kind=wanted.kind, language=wanted.language,
-                revision_id=self.targets[title].revision_id, wiki_revid=wiki_revid, text=text)
+                session,
+                wiki=self.wiki,
+                title=title,
+                document_id=self.targets[title].document_id,
+                kind=wanted.kind,
+                language=wanted.language,
+                revision_id=self.targets[title].revision_id,
+                wiki_revid=wiki_revid,
+                text=text,
+            )
             if title in self.drifting:
                 publish_store.resolve_drifts(session, self.wiki, title, resolution)
         self.drifting.discard(title)
 
-    def unchanged(self, wanted: WantedPage, title: str, state: WikiState,
-                  last: PublishedPage | None) -> None:
-        current = (last is not None and last.wiki_revid == state.revid
-                   and last.revision_id == self.targets[title].revision_id)
+    def unchanged(
+        self, wanted: WantedPage, title: str, state: WikiState, last: PublishedPage | None
+    ) -> None:
+        current = (
+            last is not None
+            and last.wiki_revid == state.revid
+            and last.revision_id == self.targets[title].revision_id
+        )
         if current and title not in self.drifting:
             return
         self.written(wanted, title, state.revid, normalize(state.text), DriftResolution.MATCHED)
@@ -190,9 +238,15 @@ class Journal:
         if self.dry_run:
             return
         with self.db.session() as session:
-            publish_store.record_drift(session, wiki=self.wiki, title=title,
-                                       document_id=self.targets[title].document_id,
-                                       wiki_revid=wiki_revid, user=user, diff=diff)
+            publish_store.record_drift(
+                session,
+                wiki=self.wiki,
+                title=title,
+                document_id=self.targets[title].document_id,
+                wiki_revid=wiki_revid,
+                user=user,
+                diff=diff,
+            )
         self.drifting.add(title)
 
 
@@ -218,9 +272,18 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
     ignore_save_related_errors = False
     ignore_server_errors = False
 
-    def __init__(self, *, site, pages: list[pywikibot.Page], wanted: dict[str, WantedPage],
-                 records: dict, journal: Journal, wiki_language: str = "en",
-                 progress: Callable[[PageOutcome], None] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        site,
+        pages: list[pywikibot.Page],
+        wanted: dict[str, WantedPage],
+        records: dict,
+        journal: Journal,
+        wiki_language: str = "en",
+        progress: Callable[[PageOutcome], None] | None = None,
+        **kwargs,
+    ):
         generator = site.preloadpages(pages, groupsize=site.maxlimit, content=True)
         super().__init__(site=site, generator=generator, **kwargs)
         self.all_pages = pages
@@ -248,29 +311,43 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         state = wiki_state(page)
         record = self.records.get(title)
         last = LastWrite(record.wiki_revid, record.text) if record is not None else None
-        decision = classify(wanted.text, state, last, own_user=self.site.user() or "",
-                            force=self.opt.force)
-        outcome = PageOutcome(title, wanted.kind, wanted.language, decision.action,
-                              decision.reason, page_url(page), state.revid or None,
-                              forced=decision.forced)
+        decision = classify(
+            wanted.text, state, last, own_user=self.site.user() or "", force=self.opt.force
+        )
+        outcome = PageOutcome(
+            title,
+            wanted.kind,
+            wanted.language,
+            decision.action,
+            decision.reason,
+            page_url(page),
+            state.revid or None,
+            forced=decision.forced,
+        )
         if decision.action.writes and state.exists and not page.botMayEdit():
             outcome.action = Action.EXCLUDED
             outcome.reason = "the page keeps Convene out with {{bots}} or {{nobots}}"
         if outcome.action.writes:
-            outcome.diff = text_diff(state.text, wanted.text,
-                                     old_label=f"{title} (wiki r{state.revid})" if state.exists
-                                     else f"{title} (new page)",
-                                     new_label=f"{title} (revision "
-                                               f"{self.journal.targets[title].revision_number})")
+            outcome.diff = text_diff(
+                state.text,
+                wanted.text,
+                old_label=f"{title} (wiki r{state.revid})"
+                if state.exists
+                else f"{title} (new page)",
+                new_label=f"{title} (revision {self.journal.targets[title].revision_number})",
+            )
             self._write(page, wanted, state, decision, outcome)
         elif outcome.action is Action.UNCHANGED:
             self.journal.unchanged(wanted, title, state, record)
         elif outcome.action is Action.DRIFTED:
-            outcome.diff = text_diff(last.text if last else wanted.text, state.text,
-                                     old_label=f"{title} (Convene r{last.wiki_revid})" if last
-                                     else f"{title} (Convene)",
-                                     new_label=f"{title} (wiki r{state.revid})" if state.exists
-                                     else f"{title} (deleted)")
+            outcome.diff = text_diff(
+                last.text if last else wanted.text,
+                state.text,
+                old_label=f"{title} (Convene r{last.wiki_revid})" if last else f"{title} (Convene)",
+                new_label=f"{title} (wiki r{state.revid})"
+                if state.exists
+                else f"{title} (deleted)",
+            )
             self.journal.drifted(title, state.revid, state.user, outcome.diff)
         self.counter[outcome.action.value] += 1
         self.outcomes.append(outcome)
@@ -283,18 +360,36 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
             self._starttimestamp = self.site.server_time().isoformat()
         return self._starttimestamp
 
-    def _write(self, page: pywikibot.Page, wanted: WantedPage, state: WikiState,
-               decision: Decision, outcome: PageOutcome) -> None:
+    def _write(
+        self,
+        page: pywikibot.Page,
+        wanted: WantedPage,
+        state: WikiState,
+        decision: Decision,
+        outcome: PageOutcome,
+    ) -> None:
         summary = wanted.summary
         if decision.forced:
             summary = message("convene-publish-force-suffix", self.wiki_language, summary=summary)
-        guard = (dict(nocreate=True, recreate=False, baserevid=state.revid) if state.exists
-                 else dict(createonly=True))
+        guard = (
+            dict(nocreate=True, recreate=False, baserevid=state.revid)
+            if state.exists
+            else dict(createonly=True)
+        )
         text = normalize(wanted.text)
         try:
-            self.put_current(text, summary=summary, minor=False, bot=True, watch="nochange",
-                             asynchronous=False, quiet=True, show_diff=False,
-                             starttimestamp=self._starttime(), **guard)
+            self.put_current(
+                text,
+                summary=summary,
+                minor=False,
+                bot=True,
+                watch="nochange",
+                asynchronous=False,
+                quiet=True,
+                show_diff=False,
+                starttimestamp=self._starttime(),
+                **guard,
+            )
         except (EditConflictError, NoCreateError) as exc:
             self._conflict(page, wanted, outcome, exc)
             return
@@ -308,32 +403,47 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         if self.journal.dry_run:
             return
         outcome.wiki_revid = page.latest_revision_id
-        self.journal.written(wanted, page.title(), page.latest_revision_id, text,
-                             DriftResolution.OVERWRITTEN if decision.forced
-                             else DriftResolution.MATCHED)
+        self.journal.written(
+            wanted,
+            page.title(),
+            page.latest_revision_id,
+            text,
+            DriftResolution.OVERWRITTEN if decision.forced else DriftResolution.MATCHED,
+        )
         self.saved.append((outcome, text, state.revid))
 
-    def _conflict(self, page: pywikibot.Page, wanted: WantedPage, outcome: PageOutcome,
-                  exc: Exception) -> None:
+    def _conflict(
+        self, page: pywikibot.Page, wanted: WantedPage, outcome: PageOutcome, exc: Exception
+    ) -> None:
         """Someone saved or deleted the page between our read and our edit: look again."""
-        fresh = next(iter(self.site.preloadpages([pywikibot.Page(self.site, page.title())],
-                                                 content=True)))
+        fresh = next(
+            iter(self.site.preloadpages([pywikibot.Page(self.site, page.title())], content=True))
+        )
         state = wiki_state(fresh)
         if state.exists and normalize(state.text) == normalize(wanted.text):
             # Our edit went through although its answer was lost: the page is done.
             outcome.wiki_revid = state.revid
             self.written_titles.add(page.title())
-            self.journal.written(wanted, page.title(), state.revid, normalize(state.text),
-                                 DriftResolution.MATCHED)
+            self.journal.written(
+                wanted, page.title(), state.revid, normalize(state.text), DriftResolution.MATCHED
+            )
             return
         outcome.action = Action.CONFLICT
-        outcome.reason = (f"changed on the wiki by {state.user or 'someone'} while publishing "
-                          f"(r{state.revid}); left as is" if state.exists
-                          else "deleted on the wiki while publishing; not re-created")
+        outcome.reason = (
+            f"changed on the wiki by {state.user or 'someone'} while publishing "
+            f"(r{state.revid}); left as is"
+            if state.exists
+            else "deleted on the wiki while publishing; not re-created"
+        )
         outcome.wiki_revid = state.revid or None
-        outcome.diff = text_diff(wanted.text, state.text, old_label=f"{page.title()} (Convene)",
-                                 new_label=f"{page.title()} (wiki r{state.revid})"
-                                 if state.exists else f"{page.title()} (deleted)")
+        outcome.diff = text_diff(
+            wanted.text,
+            state.text,
+            old_label=f"{page.title()} (Convene)",
+            new_label=f"{page.title()} (wiki r{state.revid})"
+            if state.exists
+            else f"{page.title()} (deleted)",
+        )
         self.journal.drifted(page.title(), state.revid, state.user, outcome.diff)
 
     def verify_saved(self) -> None:
@@ -342,13 +452,14 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         if not self.saved:
             return
         pages = [pywikibot.Page(self.site, outcome.title) for outcome, _, _ in self.saved]
-        read = {p.title(): p for p in self.site.preloadpages(pages, groupsize=self.site.maxlimit,
-                                                             content=True)}
+        read = {
+            p.title(): p
+            for p in self.site.preloadpages(pages, groupsize=self.site.maxlimit, content=True)
+        }
         for outcome, text, base_revid in self.saved:
             page = read[outcome.title]
             state = wiki_state(page)
-            if state.exists and state.revid == outcome.wiki_revid \
-                    and normalize(state.text) == text:
+            if state.exists and state.revid == outcome.wiki_revid and normalize(state.text) == text:
                 if base_revid and page.latest_revision.parentid != base_revid:
                     self._restore_overwritten(page, outcome, text)
                 continue
@@ -358,14 +469,21 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
             if not state.exists:
                 outcome.reason = f"deleted on the wiki by {who} right after Convene saved it"
             elif state.revid == outcome.wiki_revid:
-                outcome.reason = (f"{who} changed the page while Convene saved it and the "
-                                  f"wiki merged both edits (r{state.revid}); left as is")
+                outcome.reason = (
+                    f"{who} changed the page while Convene saved it and the "
+                    f"wiki merged both edits (r{state.revid}); left as is"
+                )
             else:
-                outcome.reason = (f"changed on the wiki by {who} right after Convene saved it "
-                                  f"(r{state.revid}); left as is")
-            outcome.diff = text_diff(text, state.text,
-                                     old_label=f"{outcome.title} (Convene)",
-                                     new_label=f"{outcome.title} (wiki r{state.revid})")
+                outcome.reason = (
+                    f"changed on the wiki by {who} right after Convene saved it "
+                    f"(r{state.revid}); left as is"
+                )
+            outcome.diff = text_diff(
+                text,
+                state.text,
+                old_label=f"{outcome.title} (Convene)",
+                new_label=f"{outcome.title} (wiki r{state.revid})",
+            )
             outcome.wiki_revid = state.revid or None
             self.journal.drifted(outcome.title, state.revid, who, outcome.diff)
             self.counter[Action.CONFLICT.value] += 1
@@ -378,20 +496,37 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
         text back and report a conflict, so the person's work is not lost."""
         ours, theirs = list(page.revisions(total=2, content=True))
         page.text = theirs.text
-        page.save(summary=message("convene-publish-restore-summary", self.wiki_language,
-                                  user=theirs.user or "someone", revid=theirs.revid),
-                  minor=False, bot=True, watch="nochange", quiet=True, nocreate=True,
-                  baserevid=ours.revid)
+        page.save(
+            summary=message(
+                "convene-publish-restore-summary",
+                self.wiki_language,
+                user=theirs.user or "someone",
+                revid=theirs.revid,
+            ),
+            minor=False,
+            bot=True,
+            watch="nochange",
+            quiet=True,
+            nocreate=True,
+            baserevid=ours.revid,
+        )
         self.counter[outcome.action.value] -= 1
         outcome.action = Action.CONFLICT
-        outcome.reason = (f"{theirs.user or 'someone'} saved the page (r{theirs.revid}) while "
-                          f"Convene published; the wiki accepted Convene's edit over theirs, so "
-                          f"Convene restored their text (r{page.latest_revision_id}); left as is")
-        outcome.diff = text_diff(text, theirs.text, old_label=f"{outcome.title} (Convene)",
-                                 new_label=f"{outcome.title} (wiki r{theirs.revid})")
+        outcome.reason = (
+            f"{theirs.user or 'someone'} saved the page (r{theirs.revid}) while "
+            f"Convene published; the wiki accepted Convene's edit over theirs, so "
+            f"Convene restored their text (r{page.latest_revision_id}); left as is"
+        )
+        outcome.diff = text_diff(
+            text,
+            theirs.text,
+            old_label=f"{outcome.title} (Convene)",
+            new_label=f"{outcome.title} (wiki r{theirs.revid})",
+        )
         outcome.wiki_revid = page.latest_revision_id
-        self.journal.drifted(outcome.title, page.latest_revision_id, theirs.user or "",
-                             outcome.diff)
+        self.journal.drifted(
+            outcome.title, page.latest_revision_id, theirs.user or "", outcome.diff
+        )
         self.counter[Action.CONFLICT.value] += 1
         if self.progress is not None:
             self.progress(outcome)
@@ -416,6 +551,7 @@ class PublishBot(SingleSiteBot, CurrentPageBot):
 
 # --- running it ------------------------------------------------------------------------------
 
+
 def describe_outage(exc: BaseException, site=None) -> str:
     """What went wrong with the wiki, in the operator's words."""
     if isinstance(exc, OtherPageSaveError) and isinstance(exc.reason, BaseException):
@@ -424,8 +560,11 @@ def describe_outage(exc: BaseException, site=None) -> str:
     if reason is not None:
         return f"the wiki is read-only ({reason})"
     if isinstance(exc, APIError):
-        return {"readonly": "the wiki is read-only", "maxlag": "the wiki's database lags",
-                "ratelimited": "the wiki rate-limits this account"}.get(exc.code, str(exc))
+        return {
+            "readonly": "the wiki is read-only",
+            "maxlag": "the wiki's database lags",
+            "ratelimited": "the wiki rate-limits this account",
+        }.get(exc.code, str(exc))
     if isinstance(exc, MaxlagTimeoutError):
         return "the wiki's database lagged behind for too long (maxlag)"
     text = str(exc)
@@ -438,8 +577,11 @@ def describe_outage(exc: BaseException, site=None) -> str:
 
 def read_only_reason(site) -> str | None:
     """The wiki's read-only reason if it answers and says it is read-only, else None."""
-    request = api.Request(site=site, parameters={"action": "query", "meta": "siteinfo",
-                                                 "siprop": "general"}, max_retries=0)
+    request = api.Request(
+        site=site,
+        parameters={"action": "query", "meta": "siteinfo", "siprop": "general"},
+        max_retries=0,
+    )
     try:
         general = request.submit()["query"]["general"]
     except Exception:  # it does not answer at all: not a read-only wiki, a missing one
@@ -455,8 +597,16 @@ def is_outage(exc: BaseException) -> bool:
         return is_outage(exc.reason)
     if isinstance(exc, APIError):
         return exc.code in UNAVAILABLE_CODES
-    return isinstance(exc, (ApiTimeoutError, ServerError, requests.exceptions.RequestException,
-                            ConnectionError, TimeoutError))
+    return isinstance(
+        exc,
+        (
+            ApiTimeoutError,
+            ServerError,
+            requests.exceptions.RequestException,
+            ConnectionError,
+            TimeoutError,
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -478,19 +628,22 @@ def connect(config: Config):
     try:
         return get_site(config, login=True)
     except NoUsernameError as exc:
-        raise PublishError(f"cannot log in to {config.wiki_api_url} as "
-                           f"{config.wiki_username!r}: {exc}") from exc
+        raise PublishError(
+            f"cannot log in to {config.wiki_api_url} as {config.wiki_username!r}: {exc}"
+        ) from exc
     except Exception as exc:
         if not is_outage(exc):
             raise
         raise WikiUnavailable(
             f"the wiki at {config.wiki_api_url}: {describe_outage(exc)}, after "
             f"{pwb_config.max_retries} retries with growing waits (pywikibot's max_retries, "
-            f"retry_wait, retry_max); nothing was published, run again later") from exc
+            f"retry_wait, retry_max); nothing was published, run again later"
+        ) from exc
 
 
-def _prepare(db: Database, revision_id: int, *, wiki_language: str, translate: bool,
-             dry_run: bool) -> tuple[_Target, list[WantedPage]]:
+def _prepare(
+    db: Database, revision_id: int, *, wiki_language: str, translate: bool, dry_run: bool
+) -> tuple[_Target, list[WantedPage]]:
     """Mark the revision published and render its pages (rolled back in a dry run)."""
     session = db.sessions()
     try:
@@ -502,8 +655,13 @@ def _prepare(db: Database, revision_id: int, *, wiki_language: str, translate: b
             # revisions, so the revision is published before it is rendered.
             mark_published(session, revision)
         pages = wanted_pages(session, revision, wiki_language=wiki_language, translate=translate)
-        target = _Target(revision.document_id, revision.document.slug, revision.id,
-                         revision.number, revision.label)
+        target = _Target(
+            revision.document_id,
+            revision.document.slug,
+            revision.id,
+            revision.number,
+            revision.label,
+        )
         if dry_run:
             session.rollback()
         else:
@@ -513,10 +671,16 @@ def _prepare(db: Database, revision_id: int, *, wiki_language: str, translate: b
     return target, pages
 
 
-def publish_revisions(config: Config, db: Database, revision_ids: list[int], *,
-                      dry_run: bool = False, force: bool = False, site=None,
-                      progress: Callable[[PageOutcome], None] | None = None
-                      ) -> list[PublishResult]:
+def publish_revisions(
+    config: Config,
+    db: Database,
+    revision_ids: list[int],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    site=None,
+    progress: Callable[[PageOutcome], None] | None = None,
+) -> list[PublishResult]:
     """Publish several revisions (of different documents) in one run: their pages are read
     together, so a run with nothing to do costs one read per 500 (or 50) pages."""
     site = site or connect(config)
@@ -527,29 +691,51 @@ def publish_revisions(config: Config, db: Database, revision_ids: list[int], *,
         try:
             wiki_language = site.lang or "en"
             translate = site.has_extension("Translate")
-            prepared = [_prepare(db, revision_id, wiki_language=wiki_language,
-                                 translate=translate, dry_run=simulated)
-                        for revision_id in revision_ids]
+            prepared = [
+                _prepare(
+                    db,
+                    revision_id,
+                    wiki_language=wiki_language,
+                    translate=translate,
+                    dry_run=simulated,
+                )
+                for revision_id in revision_ids
+            ]
             what = ", ".join(f"{t.slug} revision {t.revision_number}" for t, _ in prepared)
             pages, wanted, targets = [], {}, {}
             for target, planned in prepared:
                 for want in planned:
                     page = pywikibot.Page(site, want.title)
                     if page.title() in wanted:
-                        raise PublishError(f"two documents publish on {page.title()!r}: "
-                                           f"{targets[page.title()].slug} and {target.slug}")
+                        raise PublishError(
+                            f"two documents publish on {page.title()!r}: "
+                            f"{targets[page.title()].slug} and {target.slug}"
+                        )
                     pages.append(page)
                     wanted[page.title()] = want
                     targets[page.title()] = target
             with db.session() as session:
                 records = publish_store.last_writes(session, wiki, wanted)
-                drifting = set(session.scalars(select(Drift.title).where(
-                    Drift.wiki == wiki, Drift.resolved_at.is_(None),
-                    Drift.document_id.in_({t.document_id for t, _ in prepared}))))
+                drifting = set(
+                    session.scalars(
+                        select(Drift.title).where(
+                            Drift.wiki == wiki,
+                            Drift.resolved_at.is_(None),
+                            Drift.document_id.in_({t.document_id for t, _ in prepared}),
+                        )
+                    )
+                )
             journal = Journal(db, wiki, targets, dry_run=simulated, drifting=drifting)
-            bot = PublishBot(site=site, pages=pages, wanted=wanted, records=records,
-                             journal=journal, wiki_language=wiki_language, progress=progress,
-                             force=force)
+            bot = PublishBot(
+                site=site,
+                pages=pages,
+                wanted=wanted,
+                records=records,
+                journal=journal,
+                wiki_language=wiki_language,
+                progress=progress,
+                force=force,
+            )
             bot.run()
             if not simulated:
                 bot.verify_saved()
@@ -557,33 +743,56 @@ def publish_revisions(config: Config, db: Database, revision_ids: list[int], *,
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            done = sum(1 for o in (bot.outcomes if bot else ())
-                       if o.action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED))
+            done = sum(
+                1
+                for o in (bot.outcomes if bot else ())
+                if o.action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
+            )
             raise WikiUnavailable(
                 f"the wiki at {wiki}: {describe_outage(exc, site)}, after "
                 f"{pwb_config.max_retries} retries with growing waits (pywikibot's "
                 f"max_retries, retry_wait, retry_max); {done} pages of {what} are done "
                 f"and recorded; run the same command again to finish (no page is edited "
-                f"twice)") from exc
+                f"twice)"
+            ) from exc
     results = []
     for target, _ in prepared:
         outcomes = [o for o in bot.outcomes if targets[o.title] is target]
         # pywikibot's read/write counters, and one per action, for this revision's pages.
-        counter = {"read": len(outcomes),
-                   "write": sum(1 for o in outcomes if o.title in bot.written_titles)}
+        counter = {
+            "read": len(outcomes),
+            "write": sum(1 for o in outcomes if o.title in bot.written_titles),
+        }
         for outcome in outcomes:
             counter[outcome.action.value] = counter.get(outcome.action.value, 0) + 1
-        results.append(PublishResult(target.slug, target.revision_id, target.revision_number,
-                                     target.label, simulated, outcomes, counter))
+        results.append(
+            PublishResult(
+                target.slug,
+                target.revision_id,
+                target.revision_number,
+                target.label,
+                simulated,
+                outcomes,
+                counter,
+            )
+        )
     return results
 
 
-def publish_revision(config: Config, db: Database, revision_id: int, *, dry_run: bool = False,
-                     force: bool = False, site=None,
-                     progress: Callable[[PageOutcome], None] | None = None) -> PublishResult:
+def publish_revision(
+    config: Config,
+    db: Database,
+    revision_id: int,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    site=None,
+    progress: Callable[[PageOutcome], None] | None = None,
+) -> PublishResult:
     """Publish one revision's pages; safe to run again (it finishes what a failed run left)."""
-    [result] = publish_revisions(config, db, [revision_id], dry_run=dry_run, force=force,
-                                 site=site, progress=progress)
+    [result] = publish_revisions(
+        config, db, [revision_id], dry_run=dry_run, force=force, site=site, progress=progress
+    )
     return result
 
 
@@ -595,40 +804,67 @@ def resolve_revisions(session, slugs: list[str], revision_number: int | None = N
     for slug in slugs:
         try:
             document = require_document(session, slug)
-            revision = (require_revision(session, document, revision_number)
-                        if revision_number is not None else latest_revision(session, document))
+            revision = (
+                require_revision(session, document, revision_number)
+                if revision_number is not None
+                else latest_revision(session, document)
+            )
         except (DocumentNotFound, RevisionNotFound) as exc:
             raise PublishError(str(exc)) from exc
         if revision is None:
-            raise PublishError(f"document {slug!r} has no revision to publish; load its "
-                               f"content first (convene content load)")
+            raise PublishError(
+                f"document {slug!r} has no revision to publish; load its "
+                f"content first (convene content load)"
+            )
         ids.append(revision.id)
     return ids
 
 
-def publish_documents(config: Config, slugs: list[str], *, revision_number: int | None = None,
-                      dry_run: bool = False, force: bool = False, db: Database | None = None,
-                      site=None, progress: Callable[[PageOutcome], None] | None = None
-                      ) -> list[PublishResult]:
+def publish_documents(
+    config: Config,
+    slugs: list[str],
+    *,
+    revision_number: int | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    db: Database | None = None,
+    site=None,
+    progress: Callable[[PageOutcome], None] | None = None,
+) -> list[PublishResult]:
     """Publish documents by slug (each one's latest revision) in one run."""
     own_db = db is None
     db = db or Database(config)
     try:
         with db.session() as session:
             revision_ids = resolve_revisions(session, slugs, revision_number)
-        return publish_revisions(config, db, revision_ids, dry_run=dry_run, force=force,
-                                 site=site, progress=progress)
+        return publish_revisions(
+            config, db, revision_ids, dry_run=dry_run, force=force, site=site, progress=progress
+        )
     finally:
         if own_db:
             db.dispose()
 
 
-def publish_document(config: Config, slug: str, *, revision_number: int | None = None,
-                     dry_run: bool = False, force: bool = False, db: Database | None = None,
-                     site=None, progress: Callable[[PageOutcome], None] | None = None
-                     ) -> PublishResult:
+def publish_document(
+    config: Config,
+    slug: str,
+    *,
+    revision_number: int | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    db: Database | None = None,
+    site=None,
+    progress: Callable[[PageOutcome], None] | None = None,
+) -> PublishResult:
     """Publish a document (its latest revision, or ``revision_number``) to the wiki."""
-    [result] = publish_documents(config, [slug], revision_number=revision_number,
-                                 dry_run=dry_run, force=force, db=db, site=site,
-                                 progress=progress)
+    [result] = publish_documents(
+        config,
+        [slug],
+        revision_number=revision_number,
+        dry_run=dry_run,
+        force=force,
+        db=db,
+        site=site,
+        progress=progress,
+    )
     return result

@@ -21,10 +21,10 @@ class Action(enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"
-    DRIFTED = "drifted"      # changed (or deleted) on the wiki since Convene wrote it
-    EXCLUDED = "excluded"    # {{bots}}/{{nobots}} keep Convene out
-    CONFLICT = "conflict"    # someone saved the page between Convene's read and its edit
-    FAILED = "failed"        # protected, blacklisted...: the wiki refused the edit
+    DRIFTED = "drifted"  # changed (or deleted) on the wiki since Convene wrote it
+    EXCLUDED = "excluded"  # {{bots}}/{{nobots}} keep Convene out
+    CONFLICT = "conflict"  # someone saved the page between Convene's read and its edit
+    FAILED = "failed"  # protected, blacklisted...: the wiki refused the edit
 
     @property
     def writes(self) -> bool:
@@ -61,8 +61,9 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\r\n", "\n").rstrip()
 
 
-def classify(wanted: str, wiki: WikiState, last: LastWrite | None, *, own_user: str,
-             force: bool = False) -> Decision:
+def classify(
+    wanted: str, wiki: WikiState, last: LastWrite | None, *, own_user: str, force: bool = False
+) -> Decision:
     """What publishing ``wanted`` on this page does, given the wiki and Convene's record."""
     if not wiki.exists:
         if last is None:
@@ -78,20 +79,27 @@ def classify(wanted: str, wiki: WikiState, last: LastWrite | None, *, own_user: 
     if last is None:
         reason = f"exists on the wiki (r{wiki.revid} by {who}) but Convene never wrote it"
     elif wiki.revid == last.wiki_revid or wiki.user == own_user:
-        reason = (f"holds changes Convene did not write (r{wiki.revid}; an edit merged into "
-                  f"Convene's, or made with its account)")
+        reason = (
+            f"holds changes Convene did not write (r{wiki.revid}; an edit merged into "
+            f"Convene's, or made with its account)"
+        )
     else:
-        reason = (f"changed on the wiki by {who} (r{wiki.revid}) since Convene wrote "
-                  f"r{last.wiki_revid}")
+        reason = (
+            f"changed on the wiki by {who} (r{wiki.revid}) since Convene wrote r{last.wiki_revid}"
+        )
     if force:
         return Decision(Action.UPDATE, reason + "; overwritten (--force)", True)
     return Decision(Action.DRIFTED, reason)
 
 
-def text_diff(old: str, new: str, *, old_label: str, new_label: str,
-              context: int = 2) -> str:
+def text_diff(old: str, new: str, *, old_label: str, new_label: str, context: int = 2) -> str:
     """A unified line diff between two page texts (empty when they are the same)."""
-    lines = difflib.unified_diff(normalize(old).splitlines(), normalize(new).splitlines(),
-                                 fromfile=old_label, tofile=new_label, n=context,
-                                 lineterm="")
+    lines = difflib.unified_diff(
+        normalize(old).splitlines(),
+        normalize(new).splitlines(),
+        fromfile=old_label,
+        tofile=new_label,
+        n=context,
+        lineterm="",
+    )
     return "\n".join(lines)

@@ -19,15 +19,15 @@ from services.documents.models import _enum, utcnow
 
 
 class PageKind(enum.Enum):
-    SOURCE = "source"            # the document in its own language
+    SOURCE = "source"  # the document in its own language
     TRANSLATION = "translation"  # Title/xx, rendered from per-unit translations
-    CHANGELOG = "changelog"      # every published revision and what changed
+    CHANGELOG = "changelog"  # every published revision and what changed
 
 
 class DriftResolution(enum.Enum):
     OVERWRITTEN = "overwritten"  # published again with --force
-    IMPORTED = "imported"        # taken into the store as a new draft revision
-    MATCHED = "matched"          # the wiki came back to the text Convene wants
+    IMPORTED = "imported"  # taken into the store as a new draft revision
+    MATCHED = "matched"  # the wiki came back to the text Convene wants
 
 
 class PublishedPage(Base):
@@ -67,4 +67,5 @@ class Drift(Base):
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[DriftResolution | None] = mapped_column(
-        _enum(DriftResolution, "drift_resolution"))
+        _enum(DriftResolution, "drift_resolution")
+    )

@@ -20,18 +20,30 @@ def last_writes(session: Session, wiki: str, titles: Iterable[str]) -> dict[str,
     titles = list(titles)
     if not titles:
         return {}
-    rows = session.scalars(select(PublishedPage).where(PublishedPage.wiki == wiki,
-                                                       PublishedPage.title.in_(titles)))
+    rows = session.scalars(
+        select(PublishedPage).where(PublishedPage.wiki == wiki, PublishedPage.title.in_(titles))
+    )
     return {row.title: row for row in rows}
 
 
 def page_record(session: Session, wiki: str, title: str) -> PublishedPage | None:
-    return session.scalars(select(PublishedPage).where(
-        PublishedPage.wiki == wiki, PublishedPage.title == title)).one_or_none()
+    return session.scalars(
+        select(PublishedPage).where(PublishedPage.wiki == wiki, PublishedPage.title == title)
+    ).one_or_none()
 
 
-def record_write(session: Session, *, wiki: str, title: str, document_id: int, kind: PageKind,
-                 language: str, revision_id: int, wiki_revid: int, text: str) -> PublishedPage:
+def record_write(
+    session: Session,
+    *,
+    wiki: str,
+    title: str,
+    document_id: int,
+    kind: PageKind,
+    language: str,
+    revision_id: int,
+    wiki_revid: int,
+    text: str,
+) -> PublishedPage:
     """Remember that ``title`` now holds ``text`` as wiki revision ``wiki_revid``."""
     row = page_record(session, wiki, title)
     if row is None:
@@ -49,13 +61,24 @@ def record_write(session: Session, *, wiki: str, title: str, document_id: int, k
 
 
 def open_drift(session: Session, wiki: str, title: str) -> Drift | None:
-    return session.scalars(select(Drift).where(
-        Drift.wiki == wiki, Drift.title == title, Drift.resolved_at.is_(None))
-        .order_by(Drift.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(Drift)
+        .where(Drift.wiki == wiki, Drift.title == title, Drift.resolved_at.is_(None))
+        .order_by(Drift.id.desc())
+        .limit(1)
+    ).first()
 
 
-def record_drift(session: Session, *, wiki: str, title: str, document_id: int, wiki_revid: int,
-                 user: str, diff: str) -> Drift:
+def record_drift(
+    session: Session,
+    *,
+    wiki: str,
+    title: str,
+    document_id: int,
+    wiki_revid: int,
+    user: str,
+    diff: str,
+) -> Drift:
     """Record a human change found on a page; one open drift per page, kept up to date."""
     drift = open_drift(session, wiki, title)
     if drift is None:
@@ -70,11 +93,17 @@ def record_drift(session: Session, *, wiki: str, title: str, document_id: int, w
     return drift
 
 
-def resolve_drifts(session: Session, wiki: str, title: str,
-                   resolution: DriftResolution) -> list[Drift]:
+def resolve_drifts(
+    session: Session, wiki: str, title: str, resolution: DriftResolution
+) -> list[Drift]:
     """Close every open drift of a page, saying how it was resolved."""
-    drifts = list(session.scalars(select(Drift).where(
-        Drift.wiki == wiki, Drift.title == title, Drift.resolved_at.is_(None))))
+    drifts = list(
+        session.scalars(
+            select(Drift).where(
+                Drift.wiki == wiki, Drift.title == title, Drift.resolved_at.is_(None)
+            )
+        )
+    )
     now = utcnow()
     for drift in drifts:
         drift.resolved_at = now
@@ -83,8 +112,9 @@ def resolve_drifts(session: Session, wiki: str, title: str,
     return drifts
 
 
-def open_drifts(session: Session, wiki: str | None = None,
-                document_id: int | None = None) -> list[Drift]:
+def open_drifts(
+    session: Session, wiki: str | None = None, document_id: int | None = None
+) -> list[Drift]:
     """Drifts not yet resolved, oldest first."""
     query = select(Drift).where(Drift.resolved_at.is_(None))
     if wiki is not None:

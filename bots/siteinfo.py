@@ -16,7 +16,11 @@ def wiki_generator(config: Config) -> str:
     from bots.site import get_site
 
     site = get_site(config)
-    request = api.Request(site=site, max_retries=1, retry_wait=1,
-                          parameters={"action": "query", "meta": "siteinfo", "siprop": "general"})
+    request = api.Request(
+        site=site,
+        max_retries=1,
+        retry_wait=1,
+        parameters={"action": "query", "meta": "siteinfo", "siprop": "general"},
+    )
     general = request.submit()["query"]["general"]
     return general["generator"]

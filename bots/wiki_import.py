@@ -27,8 +27,12 @@ from services.documents.diff import RevisionDiff, diff_revisions, render_text
 from services.documents.models import Document
 from services.documents.render import parse_rendered
 from services.documents.store import (
-    DocumentNotFound, create_revision, latest_revision, require_document,
-    revision_if_unchanged)
+    DocumentNotFound,
+    create_revision,
+    latest_revision,
+    require_document,
+    revision_if_unchanged,
+)
 
 LABEL_LENGTH = 100
 
@@ -70,17 +74,20 @@ def _document_for(session, title: str, record, slug: str | None) -> Document:
         if record.kind is not PageKind.SOURCE:
             raise WikiImportError(
                 f"{title!r} is a {record.kind.value} page ({record.language}); only a "
-                f"document's source page can be imported")
+                f"document's source page can be imported"
+            )
         return session.get(Document, record.document_id)
     document = session.scalars(select(Document).where(Document.wiki_title == title)).first()
     if document is None:
-        raise WikiImportError(f"no document is published on {title!r}; name one with "
-                              f"--document SLUG")
+        raise WikiImportError(
+            f"no document is published on {title!r}; name one with --document SLUG"
+        )
     return document
 
 
-def import_page(config: Config, db: Database, title: str, *, document_slug: str | None = None,
-                site=None) -> ImportResult:
+def import_page(
+    config: Config, db: Database, title: str, *, document_slug: str | None = None, site=None
+) -> ImportResult:
     """Store the page as it stands as a new draft revision of its document."""
     site = site or connect(config)
     wiki = config.wiki_api_url
@@ -93,13 +100,15 @@ def import_page(config: Config, db: Database, title: str, *, document_slug: str 
     except Exception as exc:
         if not is_outage(exc):
             raise
-        raise WikiUnavailable(f"the wiki at {wiki}: {describe_outage(exc)}; nothing was "
-                              f"imported, run again later") from exc
+        raise WikiUnavailable(
+            f"the wiki at {wiki}: {describe_outage(exc)}; nothing was imported, run again later"
+        ) from exc
     canonical = page.title()
     drafts = [d for d in parse_rendered(text, source=canonical) if d.text.strip()]
     if not drafts:
-        raise WikiImportError(f"{canonical!r} (r{revid}) holds no headings, paragraphs or "
-                              f"list items to import")
+        raise WikiImportError(
+            f"{canonical!r} (r{revid}) holds no headings, paragraphs or list items to import"
+        )
     with db.session() as session:
         record = publish_store.page_record(session, wiki, canonical)
         document = _document_for(session, canonical, record, document_slug)
@@ -109,9 +118,14 @@ def import_page(config: Config, db: Database, title: str, *, document_slug: str 
         if created:
             label = f"Wiki edit r{revid}" + (f" by {user}" if user else "")
             revision = create_revision(
-                session, document, drafts, label=label[:LABEL_LENGTH], author=user,
+                session,
+                document,
+                drafts,
+                label=label[:LABEL_LENGTH],
+                author=user,
                 summary=f"Imported from the wiki page [[{canonical}]] as of revision {revid}"
-                        + (f", last edited by {user}." if user else "."))
+                + (f", last edited by {user}." if user else "."),
+            )
         diff = diff_revisions(previous, revision) if created and previous is not None else None
         if record is not None:
             # The page holds this text now by the store's own account: publishing continues
@@ -119,7 +133,7 @@ def import_page(config: Config, db: Database, title: str, *, document_slug: str 
             record.wiki_revid = revid
             record.text = normalize(text)
             record.revision_id = revision.id
-        resolved = publish_store.resolve_drifts(session, wiki, canonical,
-                                                DriftResolution.IMPORTED)
-        return ImportResult(document.slug, canonical, revid, user, revision.number, created,
-                            diff, len(resolved))
+        resolved = publish_store.resolve_drifts(session, wiki, canonical, DriftResolution.IMPORTED)
+        return ImportResult(
+            document.slug, canonical, revid, user, revision.number, created, diff, len(resolved)
+        )

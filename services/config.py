@@ -79,7 +79,7 @@ class Config:
     def is_production(self) -> bool:
         return self.environment == "production"
 
-    def replace(self, **changes: Any) -> "Config":
+    def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
 
@@ -94,8 +94,9 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
         raise ConfigError(f"setting {name!r}: cannot read {raw!r} as {kind.__name__}") from exc
 
 
-def load_config(env: dict[str, str] | None = None, instance_file: Path | None = None,
-                **overrides: Any) -> Config:
+def load_config(
+    env: dict[str, str] | None = None, instance_file: Path | None = None, **overrides: Any
+) -> Config:
     """Build the configuration: defaults, instance file, environment, explicit overrides.
 
     The instance file is TOML (``CONVENE_CONFIG_FILE``, or ``instance/convene.toml``

@@ -35,10 +35,10 @@ class Base(DeclarativeBase):
 def import_models() -> None:
     """Import every domain's models so Base.metadata knows the whole schema."""
     import bots.publish_state  # noqa: F401
-    import services.consultations.models  # noqa: F401
-    import services.documents.models  # noqa: F401
-    import services.feedback.models  # noqa: F401
-    import services.translations.models  # noqa: F401
+    import services.consultations.models
+    import services.documents.models
+    import services.feedback.models
+    import services.translations.models
     import services.web.auth.models  # noqa: F401
 
 

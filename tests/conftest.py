@@ -13,7 +13,9 @@ from pathlib import Path
 # time by the integration fixtures.
 # (pywikibot falls back to the working directory when its directory has no user-config.py.)
 os.environ["PYWIKIBOT_DIR"] = tempfile.mkdtemp(prefix="convene-pwb-")
-Path(os.environ["PYWIKIBOT_DIR"], "user-config.py").write_text("# wikis are registered at run time\n")
+Path(os.environ["PYWIKIBOT_DIR"], "user-config.py").write_text(
+    "# wikis are registered at run time\n"
+)
 os.environ.pop("PYWIKIBOT_NO_USER_CONFIG", None)
 
 import pytest
@@ -30,15 +32,17 @@ def _migrated_template(tmp_path_factory) -> str:
     """Run the migrations once per session; tests start from a copy (SQLite) or a truncate."""
     if POSTGRES_URL:
         url = POSTGRES_URL
-        engine = Database(load_config(env={}, database_url=url,
-                                      state_dir=tmp_path_factory.mktemp("pg"))).engine
+        engine = Database(
+            load_config(env={}, database_url=url, state_dir=tmp_path_factory.mktemp("pg"))
+        ).engine
         with engine.begin() as conn:  # start every session from an empty schema
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
-    database = Database(load_config(env={}, database_url=url,
-                                    state_dir=tmp_path_factory.mktemp("state")))
+    database = Database(
+        load_config(env={}, database_url=url, state_dir=tmp_path_factory.mktemp("state"))
+    )
     database.upgrade()
     database.dispose()
     return url
@@ -55,8 +59,13 @@ def config(tmp_path, _migrated_template):
         db_file.parent.mkdir(parents=True)
         shutil.copy(_migrated_template.split("///", 1)[1], db_file)
         url = f"sqlite:///{db_file}"
-    return load_config(env={}, instance_file=Path("/nonexistent"), state_dir=state,
-                       database_url=url, secret_key="test-secret")
+    return load_config(
+        env={},
+        instance_file=Path("/nonexistent"),
+        state_dir=state,
+        database_url=url,
+        secret_key="test-secret",
+    )
 
 
 @pytest.fixture

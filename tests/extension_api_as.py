@@ -26,9 +26,19 @@ def main() -> None:
         try:
             answers.append(api.Request(site=site, parameters=params, use_get=not post).submit())
         except APIError as exc:
-            answers.append({"error": {"code": exc.code, "info": exc.info,
-                                      **{k: v for k, v in exc.other.items()
-                                         if isinstance(v, (str, int, dict, list))}}})
+            answers.append(
+                {
+                    "error": {
+                        "code": exc.code,
+                        "info": exc.info,
+                        **{
+                            k: v
+                            for k, v in exc.other.items()
+                            if isinstance(v, (str, int, dict, list))
+                        },
+                    }
+                }
+            )
     print(json.dumps(answers))
 
 

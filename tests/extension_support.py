@@ -15,7 +15,7 @@ import secrets
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,13 +34,16 @@ TIMEOUT_SECONDS = 3
 API_AS = Path(__file__).with_name("extension_api_as.py")
 
 
-def extension_settings(service_url: str = SERVICE_URL, secret: str = SHARED_SECRET,
-                       timeout: int = TIMEOUT_SECONDS) -> str:
+def extension_settings(
+    service_url: str = SERVICE_URL, secret: str = SHARED_SECRET, timeout: int = TIMEOUT_SECONDS
+) -> str:
     """PHP for LocalSettings: load the extension from the repository, pointed at the service."""
-    return (f"wfLoadExtension( 'Convene', {json.dumps(str(EXTENSION_DIR / 'extension.json'))} );\n"
-            f"$wgConveneServiceUrl = {json.dumps(service_url)};\n"
-            f"$wgConveneSharedSecret = {json.dumps(secret)};\n"
-            f"$wgConveneTimeout = {timeout};\n")
+    return (
+        f"wfLoadExtension( 'Convene', {json.dumps(str(EXTENSION_DIR / 'extension.json'))} );\n"
+        f"$wgConveneServiceUrl = {json.dumps(service_url)};\n"
+        f"$wgConveneSharedSecret = {json.dumps(secret)};\n"
+        f"$wgConveneTimeout = {timeout};\n"
+    )
 
 
 class WidgetService:
@@ -58,7 +61,7 @@ class WidgetService:
             return [b'{"error": {"code": "no_app", "message": "no app under test"}}']
         return self.app(environ, start_response)
 
-    def start(self) -> "WidgetService":
+    def start(self) -> WidgetService:
         if self._server is None:
             self._server = make_server("127.0.0.1", self.port, self._dispatch, threaded=True)
             self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -96,10 +99,12 @@ def served_app(service: WidgetService, config):
 
 
 # A small English document: a heading, a paragraph and two list items.
-ENGLISH_UNITS = [(UnitKind.HEADING, "Purpose"),
-                 (UnitKind.PARAGRAPH, "The working group supports leaders across the movement."),
-                 (UnitKind.LIST_ITEM, "Listen to communities."),
-                 (UnitKind.LIST_ITEM, "Share what you learn.")]
+ENGLISH_UNITS = [
+    (UnitKind.HEADING, "Purpose"),
+    (UnitKind.PARAGRAPH, "The working group supports leaders across the movement."),
+    (UnitKind.LIST_ITEM, "Listen to communities."),
+    (UnitKind.LIST_ITEM, "Share what you learn."),
+]
 
 
 def api_as(wiki: LocalWiki, user: str, calls: list[dict]) -> list[dict]:
@@ -109,15 +114,30 @@ def api_as(wiki: LocalWiki, user: str, calls: list[dict]) -> list[dict]:
     directory = wiki.write_pywikibot_dir(wiki.root / "pywikibot-users" / user, user)
     env = {**os.environ, "PYWIKIBOT_DIR": str(directory)}
     env.pop("PYWIKIBOT_NO_USER_CONFIG", None)
-    result = subprocess.run([sys.executable, str(API_AS)], env=env, input=json.dumps(calls),
-                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(API_AS)],
+        env=env,
+        input=json.dumps(calls),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"API calls as {user} failed: {result.stderr.strip()[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def publish_with_consultation(config, db, title: str, units, *, slug: str, language: str = "en",
-                              open_consultation: bool = True) -> dict:
+def publish_with_consultation(
+    config,
+    db,
+    title: str,
+    units,
+    *,
+    slug: str,
+    language: str = "en",
+    open_consultation: bool = True,
+) -> dict:
     """Publish a document on ``title`` with bots.publish (and open a consultation on it)."""
     from bots.publish import publish_revision
     from bots.site import get_site
@@ -127,13 +147,29 @@ def publish_with_consultation(config, db, title: str, units, *, slug: str, langu
     from services.documents.units import UnitDraft
 
     with db.session() as s:
-        document = Document(slug=slug, title=f"Document {slug}", wiki_title=title,
-                            language=language, attribution="Test fixture, CC BY-SA 4.0")
+        document = Document(
+            slug=slug,
+            title=f"Document {slug}",
+            wiki_title=title,
+            language=language,
+            attribution="Test fixture, CC BY-SA 4.0",
+        )
         s.add(document)
-        revision = create_revision(s, document, [
-            UnitDraft(kind, text, level=2 if kind.value == "heading" else
-                      (1 if kind.value == "list_item" else 0)) for kind, text in units],
-            label="First draft", summary="The first draft.", author="Test")
+        revision = create_revision(
+            s,
+            document,
+            [
+                UnitDraft(
+                    kind,
+                    text,
+                    level=2 if kind.value == "heading" else (1 if kind.value == "list_item" else 0),
+                )
+                for kind, text in units
+            ],
+            label="First draft",
+            summary="The first draft.",
+            author="Test",
+        )
         revision_id = revision.id
     result = publish_revision(config, db, revision_id, site=get_site(config, login=True))
     assert result.pages, "nothing was published"
@@ -141,10 +177,17 @@ def publish_with_consultation(config, db, title: str, units, *, slug: str, langu
     if open_consultation:
         with db.session() as s:
             consultation = service.open_consultation(
-                s, slug, opens_at=datetime.now(timezone.utc).replace(tzinfo=None)
-                - timedelta(minutes=1))
+                s,
+                slug,
+                opens_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1),
+            )
             consultation_id = consultation.id
     with db.session() as s:
         keys = [u.key for u in s.get(Revision, revision_id).units]
-    return {"revision_id": revision_id, "consultation": consultation_id, "keys": keys,
-            "title": title, "slug": slug}
+    return {
+        "revision_id": revision_id,
+        "consultation": consultation_id,
+        "keys": keys,
+        "title": title,
+        "slug": slug,
+    }

@@ -4,9 +4,9 @@ Import them where they are used (``from web_app_support import app, scene``)."""
 
 from __future__ import annotations
 
+import dashboard_factory as factory
 import pytest
 
-import dashboard_factory as factory
 from services.web import create_app
 
 

@@ -105,7 +105,7 @@ class ParseResult:
         return {i.id: i for i in self.items}
 
 
-def parse_talk_page(html: str, locale: "WikiLocale", title: str = "") -> ParseResult:
+def parse_talk_page(html: str, locale: WikiLocale, title: str = "") -> ParseResult:
     """Thread items of a rendered talk page (``action=parse`` HTML or Parsoid HTML).
 
     ``title`` is the page's title; it is needed only to recognise self-links (a signature
@@ -125,5 +125,13 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["ItemType", "LocaleError", "ParseResult", "Signature", "ThreadItem",
-           "TimestampSample", "WikiLocale", "parse_talk_page"]
+__all__ = [
+    "ItemType",
+    "LocaleError",
+    "ParseResult",
+    "Signature",
+    "ThreadItem",
+    "TimestampSample",
+    "WikiLocale",
+    "parse_talk_page",
+]

@@ -10,10 +10,10 @@ enough to recover the format (see ``infer_date_format``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import product
-from typing import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The format codes the default "both" format of any MediaWiki language uses (the same set
@@ -33,11 +33,11 @@ class DateFormatError(ValueError):
 class CalendarNames:
     """Month and weekday names of one language, as the wiki's messages give them."""
 
-    months: tuple[str, ...]          # F: january … december
+    months: tuple[str, ...]  # F: january … december
     months_genitive: tuple[str, ...]  # xg: january-gen …
-    months_short: tuple[str, ...]     # M: jan …
-    weekdays: tuple[str, ...]         # l: sunday … saturday (PHP order, Sunday first)
-    weekdays_short: tuple[str, ...]   # D: sun …
+    months_short: tuple[str, ...]  # M: jan …
+    weekdays: tuple[str, ...]  # l: sunday … saturday (PHP order, Sunday first)
+    weekdays_short: tuple[str, ...]  # D: sun …
 
     def month_lookup(self) -> dict[str, int]:
         """Every month name form → month number (1-12); nominative wins over other forms."""
@@ -79,11 +79,13 @@ def split_format(fmt: str) -> list[tuple[str, str]]:
             if end == -1:
                 parts.append(("literal", '"'))
             else:
-                parts.append(("literal", fmt[p + 1:end]))
+                parts.append(("literal", fmt[p + 1 : end]))
                 p = end
         elif len(code) > 1 or ("a" <= code <= "z") or ("A" <= code <= "Z"):
-            raise DateFormatError(f"date format {fmt!r}: code {code!r} is not supported "
-                                  f"(supported: {', '.join(sorted(NUMERIC_CODES | NAME_CODES))})")
+            raise DateFormatError(
+                f"date format {fmt!r}: code {code!r} is not supported "
+                f"(supported: {', '.join(sorted(NUMERIC_CODES | NAME_CODES))})"
+            )
         else:
             parts.append(("literal", code))
         p += 1
@@ -109,8 +111,9 @@ class TimestampMatch:
 class TimestampMatcher:
     """Finds signature timestamps written in one date format and parses them to UTC."""
 
-    def __init__(self, fmt: str, names: CalendarNames, digits: Sequence[str],
-                 zone: "LocalZone") -> None:
+    def __init__(
+        self, fmt: str, names: CalendarNames, digits: Sequence[str], zone: LocalZone
+    ) -> None:
         self.format = fmt
         self.zone = zone
         self._months = names.month_lookup()
@@ -136,8 +139,9 @@ class TimestampMatcher:
             self._groups.append(value)
             pieces.append(_OPTIONAL_BIDI)
         if not {"i"} <= set(self._groups) or not ({"Y", "xkY"} & set(self._groups)):
-            raise DateFormatError(f"date format {fmt!r} has no year or no minutes: "
-                                  f"not a signature timestamp format")
+            raise DateFormatError(
+                f"date format {fmt!r} has no year or no minutes: not a signature timestamp format"
+            )
         zones = _alternation(list(zone.names))
         # Parser::pstPass2 appends " (<zone>)"; bidi marks sneak in around it in copies.
         self.pattern = re.compile("".join(pieces) + " " + _OPTIONAL_BIDI + r"\(" + zones + r"\)")
@@ -202,11 +206,13 @@ class LocalZone:
         candidates = [local.replace(tzinfo=self.tz, fold=f) for f in (0, 1)]
         for candidate in candidates:
             if candidate.tzname() == abbr:
-                return candidate.astimezone(timezone.utc), None
+                return candidate.astimezone(UTC), None
         if abbr == "UTC":
-            return local.replace(tzinfo=timezone.utc), None
-        return (candidates[0].astimezone(timezone.utc),
-                f"time zone {display!r} does not match {self.name} at {local:%Y-%m-%d %H:%M}")
+            return local.replace(tzinfo=UTC), None
+        return (
+            candidates[0].astimezone(UTC),
+            f"time zone {display!r} does not match {self.name} at {local:%Y-%m-%d %H:%M}",
+        )
 
 
 def format_date(fmt: str, local: datetime, names: CalendarNames, digits: Sequence[str]) -> str:
@@ -230,17 +236,28 @@ def format_date(fmt: str, local: datetime, names: CalendarNames, digits: Sequenc
             continue
         weekday = (local.weekday() + 1) % 7
         if value in ("F", "xg", "M", "l", "D"):
-            out.append({"F": names.months[local.month - 1],
-                        "xg": names.months_genitive[local.month - 1],
-                        "M": names.months_short[local.month - 1],
-                        "l": names.weekdays[weekday],
-                        "D": names.weekdays_short[weekday]}[value])
+            out.append(
+                {
+                    "F": names.months[local.month - 1],
+                    "xg": names.months_genitive[local.month - 1],
+                    "M": names.months_short[local.month - 1],
+                    "l": names.weekdays[weekday],
+                    "D": names.weekdays_short[weekday],
+                }[value]
+            )
         else:
             number_value, width = {
-                "d": (local.day, 2), "j": (local.day, 1), "n": (local.month, 1),
-                "m": (local.month, 2), "Y": (local.year, 4), "xkY": (local.year + 543, 4),
-                "G": (local.hour, 1), "H": (local.hour, 2), "i": (local.minute, 2),
-                "s": (local.second, 2)}[value]
+                "d": (local.day, 2),
+                "j": (local.day, 1),
+                "n": (local.month, 1),
+                "m": (local.month, 2),
+                "Y": (local.year, 4),
+                "xkY": (local.year + 543, 4),
+                "G": (local.hour, 1),
+                "H": (local.hour, 2),
+                "i": (local.minute, 2),
+                "s": (local.second, 2),
+            }[value]
             out.append(number(number_value, width))
         raw_next = False
     return "".join(out)
@@ -253,7 +270,7 @@ def zone_abbreviations(name: str) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         return [name]
     seen: dict[str, None] = {}
-    start = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    start = datetime(1970, 1, 1, tzinfo=UTC)
     # Every two weeks catches every change of offset; zones change a few times a year at most.
     for week in range(0, 70 * 53, 2):
         seen.setdefault((start + timedelta(weeks=week)).astimezone(tz).tzname() or name)
@@ -265,20 +282,23 @@ def zone_abbreviations(name: str) -> list[str]:
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str           # "number", "name", "literal"
+    kind: str  # "number", "name", "literal"
     text: str
     value: int = 0
     codes: tuple[str, ...] = ()
 
 
-def _tokenize(text: str, local: datetime, names: CalendarNames,
-              digits: Sequence[str]) -> list[_Token]:
+def _tokenize(
+    text: str, local: datetime, names: CalendarNames, digits: Sequence[str]
+) -> list[_Token]:
     digit_value = {d: i for i, d in enumerate(digits) if d}
     digit_value.update({str(i): i for i in range(10)})
     month, weekday = local.month - 1, (local.weekday() + 1) % 7
     name_forms = [
-        ("F", names.months[month]), ("xg", names.months_genitive[month]),
-        ("M", names.months_short[month]), ("l", names.weekdays[weekday]),
+        ("F", names.months[month]),
+        ("xg", names.months_genitive[month]),
+        ("M", names.months_short[month]),
+        ("l", names.weekdays[weekday]),
         ("D", names.weekdays_short[weekday]),
     ]
     tokens: list[_Token] = []
@@ -297,17 +317,16 @@ def _tokenize(text: str, local: datetime, names: CalendarNames,
         if matches:
             longest = max(len(form) for form, _ in matches)
             codes = tuple(code for form, code in matches if len(form) == longest)
-            tokens.append(_Token("name", text[p:p + longest], codes=codes))
+            tokens.append(_Token("name", text[p : p + longest], codes=codes))
             p += longest
             continue
         tokens.append(_Token("literal", ch))
         p += 1
     # A weekday's name can also be a plain word of the format (Japanese 月 is "month" and
     # "Monday"): only the last occurrence is taken for the weekday.
-    weekdays = [i for i, t in enumerate(tokens)
-                if t.kind == "name" and set(t.codes) <= {"l", "D"}]
+    weekdays = [i for i, t in enumerate(tokens) if t.kind == "name" and set(t.codes) <= {"l", "D"}]
     for i in weekdays[:-1]:
-        tokens[i:i + 1] = [_Token("literal", ch) for ch in tokens[i].text]
+        tokens[i : i + 1] = [_Token("literal", ch) for ch in tokens[i].text]
     return tokens
 
 
@@ -333,14 +352,24 @@ def _score(tokens: list[_Token], assignment: dict[int, str]) -> int:
     score = 0
     position = {code: i for i, code in assignment.items()}
     hour, minute = position.get("H"), position.get("i")
-    if hour is not None and minute is not None and minute - hour == 2 \
-            and tokens[hour + 1].kind == "literal":
+    if (
+        hour is not None
+        and minute is not None
+        and minute - hour == 2
+        and tokens[hour + 1].kind == "literal"
+    ):
         score += 2
     day = position.get("j")
     month = position.get("n")
     if month is None:
-        month = next((i for i, t in enumerate(tokens) if t.kind == "name"
-                      and set(t.codes) & {"F", "xg", "M"}), None)
+        month = next(
+            (
+                i
+                for i, t in enumerate(tokens)
+                if t.kind == "name" and set(t.codes) & {"F", "xg", "M"}
+            ),
+            None,
+        )
     if day is not None and month is not None and abs(day - month) <= 3:
         score += 1
     return score
@@ -365,8 +394,9 @@ def _escape_literal(ch: str) -> str:
     return ch
 
 
-def _infer_at(date_part: str, local: datetime, names: CalendarNames,
-              digits: Sequence[str]) -> tuple[str, list[str]]:
+def _infer_at(
+    date_part: str, local: datetime, names: CalendarNames, digits: Sequence[str]
+) -> tuple[str, list[str]]:
     tokens = _tokenize(date_part, local, names, digits)
     numbers = [i for i, t in enumerate(tokens) if t.kind == "number"]
     has_month_name = any(set(t.codes) & {"F", "xg", "M"} for t in tokens if t.kind == "name")
@@ -382,8 +412,10 @@ def _infer_at(date_part: str, local: datetime, names: CalendarNames,
             continue
         readings.append(dict(zip(numbers, combo)))
     if not readings:
-        raise DateFormatError(f"cannot read {date_part!r} as the time {local:%Y-%m-%d %H:%M}: "
-                              f"no year, month, day, hour and minute in it")
+        raise DateFormatError(
+            f"cannot read {date_part!r} as the time {local:%Y-%m-%d %H:%M}: "
+            f"no year, month, day, hour and minute in it"
+        )
     best = max(_score(tokens, r) for r in readings)
     top = [r for r in readings if _score(tokens, r) == best]
     reading = top[0]
@@ -393,19 +425,25 @@ def _infer_at(date_part: str, local: datetime, names: CalendarNames,
             out.append(_format_code(token, reading[i]))
         elif token.kind == "name":
             month_codes = [c for c in ("M", "xg", "F") if c in token.codes]
-            out.append(month_codes[0] if len(month_codes) == 1 else
-                       ("F" if month_codes else ("l" if "l" in token.codes else "D")))
+            out.append(
+                month_codes[0]
+                if len(month_codes) == 1
+                else ("F" if month_codes else ("l" if "l" in token.codes else "D"))
+            )
         else:
             out.append(_escape_literal(token.text))
     warnings = []
     if len({tuple(sorted(r.items())) for r in top}) > 1:
-        warnings.append(f"the signature sample {date_part!r} can be read in more than one "
-                        f"way; assumed the date format {''.join(out)!r}")
+        warnings.append(
+            f"the signature sample {date_part!r} can be read in more than one "
+            f"way; assumed the date format {''.join(out)!r}"
+        )
     return "".join(out), warnings
 
 
-def infer_date_format(sample: str, taken_at: datetime, zone: LocalZone, names: CalendarNames,
-                      digits: Sequence[str]) -> tuple[str, list[str]]:
+def infer_date_format(
+    sample: str, taken_at: datetime, zone: LocalZone, names: CalendarNames, digits: Sequence[str]
+) -> tuple[str, list[str]]:
     """The date format that wrote ``sample`` (a ``~~~~~`` expansion) at ``taken_at`` (UTC).
 
     Returns the format in MediaWiki's notation and any doubts about it. The wiki may have
@@ -416,7 +454,7 @@ def infer_date_format(sample: str, taken_at: datetime, zone: LocalZone, names: C
         raise DateFormatError(f"signature sample {sample!r} does not end with ' (<time zone>)'")
     date_part = sample[:cut]
     if taken_at.tzinfo is None:
-        taken_at = taken_at.replace(tzinfo=timezone.utc)
+        taken_at = taken_at.replace(tzinfo=UTC)
     errors = []
     for delta in (0, 1):
         local = (taken_at - timedelta(minutes=delta)).astimezone(zone.tz).replace(tzinfo=None)

@@ -11,7 +11,7 @@ the placeholder "h-" of text before the first heading), ``name`` and maybe ``oth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import html as lxml_html
@@ -25,8 +25,9 @@ class DiscussionToolsError(ValueError):
     """An answer that is not DiscussionTools' thread items; says what is wrong with it."""
 
 
-def items_from_api(answer: Mapping[str, Any], locale: WikiLocale | None = None,
-                   title: str = "") -> ParseResult:
+def items_from_api(
+    answer: Mapping[str, Any], locale: WikiLocale | None = None, title: str = ""
+) -> ParseResult:
     """Our ``ParseResult`` from a ``discussiontoolspageinfo`` answer (or its
     ``threaditemshtml`` list).
 
@@ -38,7 +39,8 @@ def items_from_api(answer: Mapping[str, Any], locale: WikiLocale | None = None,
     problems: list[str] = []
     # Depth-first, parents before replies: document order, as DiscussionTools built it.
     stack: list[tuple[dict, str | None, ThreadItem | None]] = [
-        (t, None, None) for t in reversed(threads)]
+        (t, None, None) for t in reversed(threads)
+    ]
     while stack:
         raw, parent_id, section = stack.pop()
         item = _item(raw, parent_id, section, locale, title)
@@ -48,14 +50,16 @@ def items_from_api(answer: Mapping[str, Any], locale: WikiLocale | None = None,
         if item.is_heading and raw.get("othercontent"):
             text = _plain(raw["othercontent"])
             if text:
-                where = "before the first heading" if placeholder else \
-                    f"section {item.heading_text!r}"
+                where = (
+                    "before the first heading" if placeholder else f"section {item.heading_text!r}"
+                )
                 problems.append(f"{where}: text outside any signed comment: {text[:80]!r}")
         child_section = item if item.is_heading else section
         for reply in reversed(raw.get("replies") or []):
             if not isinstance(reply, Mapping):
-                raise DiscussionToolsError("replies are ids, not items: ask for "
-                                           "prop=threaditemshtml")
+                raise DiscussionToolsError(
+                    "replies are ids, not items: ask for prop=threaditemshtml"
+                )
             stack.append((reply, item.id, child_section))
     return ParseResult(items, problems)
 
@@ -67,39 +71,64 @@ def _threads(answer: Mapping[str, Any]) -> list:
     if threads is None and isinstance(answer, list):
         threads = answer
     if not isinstance(threads, list):
-        raise DiscussionToolsError("no 'threaditemshtml' in the answer: ask for "
-                                   "action=discussiontoolspageinfo&prop=threaditemshtml")
+        raise DiscussionToolsError(
+            "no 'threaditemshtml' in the answer: ask for "
+            "action=discussiontoolspageinfo&prop=threaditemshtml"
+        )
     return threads
 
 
-def _item(raw: Mapping[str, Any], parent_id: str | None, section: ThreadItem | None,
-          locale: WikiLocale | None, title: str) -> ThreadItem:
+def _item(
+    raw: Mapping[str, Any],
+    parent_id: str | None,
+    section: ThreadItem | None,
+    locale: WikiLocale | None,
+    title: str,
+) -> ThreadItem:
     try:
         kind = ItemType(raw["type"])
         ident = raw["id"]
         html = raw.get("html") or ""
     except (KeyError, ValueError) as exc:
-        raise DiscussionToolsError(f"thread item without a valid type and id: {dict(raw)!r:.200}"
-                                   ) from exc
+        raise DiscussionToolsError(
+            f"thread item without a valid type and id: {dict(raw)!r:.200}"
+        ) from exc
     if kind is ItemType.HEADING:
         text = _plain(html)
         return ThreadItem(
-            type=kind, id=ident, name=raw.get("name") or "h-", level=0, parent_id=parent_id,
-            heading_id=ident, author=None, timestamp=None, html=html, text=text,
-            heading_text=text, heading_level=raw.get("headingLevel"))
+            type=kind,
+            id=ident,
+            name=raw.get("name") or "h-",
+            level=0,
+            parent_id=parent_id,
+            heading_id=ident,
+            author=None,
+            timestamp=None,
+            html=html,
+            text=text,
+            heading_text=text,
+            heading_level=raw.get("headingLevel"),
+        )
     try:
         author = raw["author"]
         when = datetime.fromisoformat(raw["timestamp"].replace("Z", "+00:00"))
     except (KeyError, AttributeError, ValueError) as exc:
-        raise DiscussionToolsError(f"comment {ident!r} has no valid author and timestamp"
-                                   ) from exc
-    when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        raise DiscussionToolsError(f"comment {ident!r} has no valid author and timestamp") from exc
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
     return ThreadItem(
-        type=kind, id=ident, name=comment_name(author, when), level=int(raw.get("level", 1)),
-        parent_id=parent_id, heading_id=section.id if section else None, author=author,
-        timestamp=when, html=html, text=_comment_text(html, locale, title),
+        type=kind,
+        id=ident,
+        name=comment_name(author, when),
+        level=int(raw.get("level", 1)),
+        parent_id=parent_id,
+        heading_id=section.id if section else None,
+        author=author,
+        timestamp=when,
+        html=html,
+        text=_comment_text(html, locale, title),
         heading_text=section.heading_text if section else "",
-        signatures=(Signature(author, when),))
+        signatures=(Signature(author, when),),
+    )
 
 
 def _plain(html: str) -> str:
@@ -115,8 +144,7 @@ def _comment_text(html: str, locale: WikiLocale | None, title: str) -> str:
     if locale is not None and html.strip():
         from bots.talkparser.parser import TalkPageParser
 
-        parsed = TalkPageParser(locale, title).parse(
-            f'<div class="mw-parser-output">{html}</div>')
+        parsed = TalkPageParser(locale, title).parse(f'<div class="mw-parser-output">{html}</div>')
         if len(parsed.comments) == 1:
             return parsed.comments[0].text
     return _plain(html)

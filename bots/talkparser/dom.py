@@ -8,8 +8,8 @@ mostly do, and ``huge_tree`` lifts its limits on depth and size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -17,35 +17,136 @@ from lxml import html as lxml_html
 START, END, TEXT = 0, 1, 2
 
 # Token flags.
-BLOCK = 1          # start/end of a block element: comments and signatures stop there
-REJECT = 2         # inside something that never holds signatures (quotes, code, headings…)
-SKIP = 4           # start of a subtree that is not comment content (separators, HTML comments)
-LEAF = 8           # start of an element that is content without text (an image, a formula)
-BLANK = 16         # whitespace-only text
-HEADING = 32       # start of a heading where headings count
+BLOCK = 1  # start/end of a block element: comments and signatures stop there
+REJECT = 2  # inside something that never holds signatures (quotes, code, headings…)
+SKIP = 4  # start of a subtree that is not comment content (separators, HTML comments)
+LEAF = 8  # start of an element that is content without text (an image, a formula)
+BLANK = 16  # whitespace-only text
+HEADING = 32  # start of a heading where headings count
 COMMENT_NODE = 64  # an HTML comment
-QUOTING = 128      # start of an element whose content holds no signatures
+QUOTING = 128  # start of an element whose content holds no signatures
 
 HTML_WHITESPACE = "\t\n\f\r "
 
 # DiscussionTools' CommentUtils::$blockElementTypes.
-BLOCK_TAGS = frozenset("""div p table tbody thead tfoot caption th tr td ul ol li dl dt dd
-    h1 h2 h3 h4 h5 h6 hgroup article aside body nav section footer header figure figcaption
-    fieldset details blockquote hr button canvas center col colgroup embed map object pre
-    progress video html""".split())
+BLOCK_TAGS = frozenset(
+    [
+        "div",
+        "p",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "th",
+        "tr",
+        "td",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hgroup",
+        "article",
+        "aside",
+        "body",
+        "nav",
+        "section",
+        "footer",
+        "header",
+        "figure",
+        "figcaption",
+        "fieldset",
+        "details",
+        "blockquote",
+        "hr",
+        "button",
+        "canvas",
+        "center",
+        "col",
+        "colgroup",
+        "embed",
+        "map",
+        "object",
+        "pre",
+        "progress",
+        "video",
+        "html",
+    ]
+)
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 INDENT_TAGS = frozenset(("li", "dd"))
 # Quotes never hold signatures (DiscussionTools, T275881); neither do code samples.
-QUOTE_TAGS = frozenset(("blockquote", "cite", "q", "code", "pre", "kbd", "samp", "tt", "var",
-                        "script", "style", "textarea", "math", "svg"))
+QUOTE_TAGS = frozenset(
+    (
+        "blockquote",
+        "cite",
+        "q",
+        "code",
+        "pre",
+        "kbd",
+        "samp",
+        "tt",
+        "var",
+        "script",
+        "style",
+        "textarea",
+        "math",
+        "svg",
+    )
+)
 # Elements that are content although they hold no text (cantHaveElementChildren).
-LEAF_TAGS = frozenset(("area", "base", "col", "embed", "img", "input", "param", "source",
-                       "track", "wbr", "textarea", "title", "math", "svg", "noscript",
-                       "audio", "canvas", "iframe", "object", "video"))
+LEAF_TAGS = frozenset(
+    (
+        "area",
+        "base",
+        "col",
+        "embed",
+        "img",
+        "input",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "textarea",
+        "title",
+        "math",
+        "svg",
+        "noscript",
+        "audio",
+        "canvas",
+        "iframe",
+        "object",
+        "video",
+    )
+)
 # Separators and rendering-transparent nodes: never the start of a comment.
 SEPARATOR_TAGS = frozenset(("br", "hr", "meta", "link", "script", "style"))
-VOID_TAGS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                       "meta", "param", "source", "track", "wbr"))
+VOID_TAGS = frozenset(
+    (
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    )
+)
 SKIP_CLASSES = ("outdent-template", "mw-editsection", "toc")
 
 
@@ -55,8 +156,9 @@ def parse_html(html: str):
     document = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
     if document is None:
         return None
-    roots = document.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), "
-                           "' mw-parser-output ')][1]")
+    roots = document.xpath(
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' mw-parser-output ')][1]"
+    )
     body = document.find("body")
     root = roots[0] if roots else (body if body is not None else document)
     if root.getparent() is body and body is not None and root.getnext() is not None:
@@ -75,20 +177,26 @@ class TokenStream:
 
     def __init__(self, root, find_timestamp: Callable[[str], object]) -> None:
         self.kinds: list[int] = []
-        self.nodes: list = []        # element for START/END, str for TEXT
-        self.match: list[int] = []   # START ↔ END partner index; -1 for TEXT
+        self.nodes: list = []  # element for START/END, str for TEXT
+        self.match: list[int] = []  # START ↔ END partner index; -1 for TEXT
         self.indent: list[int] = []  # enclosing <li>/<dd> count
         self.flags: list[int] = []
-        self.pos: dict = {}          # element → index of its START
+        self.pos: dict = {}  # element → index of its START
         # In document order: heading starts and text tokens holding a timestamp.
         self.events: list[int] = []
         self.timestamps: dict[int, object] = {}
-        self.links: list[int] = []   # starts of <a> elements outside quotes and code
+        self.links: list[int] = []  # starts of <a> elements outside quotes and code
         self._build(root, find_timestamp)
 
     def _build(self, root, find_timestamp) -> None:
-        kinds, nodes, match, indent, flags, pos = (self.kinds, self.nodes, self.match,
-                                                   self.indent, self.flags, self.pos)
+        kinds, nodes, match, indent, flags, pos = (
+            self.kinds,
+            self.nodes,
+            self.match,
+            self.indent,
+            self.flags,
+            self.pos,
+        )
         events, timestamps, links = self.events, self.timestamps, self.links
         stack: list[int] = []
         depth = 0
@@ -277,10 +385,18 @@ def _is_skipped(el, tag: str) -> bool:
     classes = el.get("class")
     if classes and any(c in classes.split() for c in SKIP_CLASSES):
         return True
-    if tag == "dl" and len(el) == 1 and el[0].tag == "dt" \
-            and not (el.text or "").strip(HTML_WHITESPACE):
+    if (
+        tag == "dl"
+        and len(el) == 1
+        and el[0].tag == "dt"
+        and not (el.text or "").strip(HTML_WHITESPACE)
+    ):
         return True  # a ";term" line used as a fake heading
-    if tag == "span" and "mw:Transclusion" in (el.get("typeof") or "").split() \
-            and not len(el) and not (el.text or "").strip(HTML_WHITESPACE):
+    if (
+        tag == "span"
+        and "mw:Transclusion" in (el.get("typeof") or "").split()
+        and not len(el)
+        and not (el.text or "").strip(HTML_WHITESPACE)
+    ):
         return True  # an empty template (tracking templates)
     return False

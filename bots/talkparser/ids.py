@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # DiscussionTools' $wgDiscussionToolsTimestampFormatSwitchTime default: comments older than
 # this keep ISO-8601 timestamps (with milliseconds) in their ids, newer ones TS_MW.
-TIMESTAMP_FORMAT_SWITCH = datetime(2022, 7, 12, tzinfo=timezone.utc)
+TIMESTAMP_FORMAT_SWITCH = datetime(2022, 7, 12, tzinfo=UTC)
 ID_PART_BYTES = 80  # Language::truncateForDatabase( $text, 80, '' )
 
 
 def timestamp_string(when: datetime, switch: datetime = TIMESTAMP_FORMAT_SWITCH) -> str:
     """A comment timestamp the way DiscussionTools writes it into ids and names."""
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     if when < switch:
         return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
     return when.strftime("%Y%m%d%H%M%S")

@@ -8,10 +8,11 @@ which ``fetch.py`` asks the wiki for) and knows nothing about any particular lan
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bots.talkparser.dateformat import (
@@ -23,11 +24,35 @@ from bots.talkparser.dateformat import (
     zone_abbreviations,
 )
 
-MONTH_KEYS = ("january", "february", "march", "april", "may_long", "june", "july", "august",
-              "september", "october", "november", "december")
+MONTH_KEYS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may_long",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 GENITIVE_KEYS = tuple(("may" if k == "may_long" else k) + "-gen" for k in MONTH_KEYS)
-SHORT_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                    "dec")
+SHORT_MONTH_KEYS = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
 WEEKDAY_KEYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 SHORT_WEEKDAY_KEYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 SIGNATURE_KEYS = ("signature", "signature-anon", "talkpagelinktext", "timezone-utc")
@@ -51,15 +76,22 @@ class TimestampSample:
         return {"text": self.text, "taken_at": self.taken_at.isoformat()}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, str]) -> "TimestampSample":
+    def from_json(cls, data: Mapping[str, str]) -> TimestampSample:
         return cls(data["text"], _parse_iso(data["taken_at"]))
 
 
 def message_keys(zone_name: str) -> list[str]:
     """The messages ``from_api`` reads, for a wiki whose local time zone is ``zone_name``."""
     zone_keys = ["timezone-" + a.lower() for a in zone_abbreviations(zone_name)]
-    return [*MONTH_KEYS, *GENITIVE_KEYS, *SHORT_MONTH_KEYS, *WEEKDAY_KEYS, *SHORT_WEEKDAY_KEYS,
-            *SIGNATURE_KEYS, *dict.fromkeys(k for k in zone_keys if k not in SIGNATURE_KEYS)]
+    return [
+        *MONTH_KEYS,
+        *GENITIVE_KEYS,
+        *SHORT_MONTH_KEYS,
+        *WEEKDAY_KEYS,
+        *SHORT_WEEKDAY_KEYS,
+        *SIGNATURE_KEYS,
+        *dict.fromkeys(k for k in zone_keys if k not in SIGNATURE_KEYS),
+    ]
 
 
 def normalize_name(name: str) -> str:
@@ -101,10 +133,15 @@ class WikiLocale:
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
-    def from_api(cls, siteinfo: Mapping[str, Any], messages: Mapping[str, Any] | Iterable,
-                 *, digits: Iterable[str] | None = None,
-                 timestamp_sample: TimestampSample | None = None,
-                 date_format: str | None = None) -> "WikiLocale":
+    def from_api(
+        cls,
+        siteinfo: Mapping[str, Any],
+        messages: Mapping[str, Any] | Iterable,
+        *,
+        digits: Iterable[str] | None = None,
+        timestamp_sample: TimestampSample | None = None,
+        date_format: str | None = None,
+    ) -> WikiLocale:
         """Build a locale from ``meta=siteinfo`` (general, namespaces, namespacealiases,
         specialpagealiases) and ``meta=allmessages`` answers.
 
@@ -115,8 +152,10 @@ class WikiLocale:
         info = siteinfo.get("query", siteinfo)
         general = info.get("general")
         if not general:
-            raise LocaleError("siteinfo has no 'general' part: ask for siprop=general|namespaces"
-                              "|namespacealiases|specialpagealiases")
+            raise LocaleError(
+                "siteinfo has no 'general' part: ask for siprop=general|namespaces"
+                "|namespacealiases|specialpagealiases"
+            )
         msgs = _messages_dict(messages)
         problems: list[str] = []
 
@@ -134,26 +173,31 @@ class WikiLocale:
         )
         digit_list = tuple(digits) if digits is not None else ASCII_DIGITS
         if len(digit_list) != 10 or not all(digit_list):
-            raise LocaleError(f"expected the ten digits 0-9 of the content language, got "
-                              f"{digit_list!r}")
+            raise LocaleError(
+                f"expected the ten digits 0-9 of the content language, got {digit_list!r}"
+            )
 
         zone_name = str(general.get("timezone") or "UTC")
         offset = int(general.get("timeoffset") or 0)
         zone_names: dict[str, str] = {}
         for abbr in zone_abbreviations(zone_name):
-            zone_names.setdefault(msgs.get("timezone-" + abbr.lower()) or abbr.upper(),
-                                  abbr.upper())
+            zone_names.setdefault(
+                msgs.get("timezone-" + abbr.lower()) or abbr.upper(), abbr.upper()
+            )
         zone_names.setdefault(msgs.get("timezone-utc") or "UTC", "UTC")
         zone = LocalZone(zone_name, offset, zone_names)
 
         if date_format is None:
             if timestamp_sample is None:
-                raise LocaleError("cannot tell the wiki's date format: give a ~~~~~ sample "
-                                  "(fetch.py takes one with action=parse&onlypst=1) or the "
-                                  "date format itself")
+                raise LocaleError(
+                    "cannot tell the wiki's date format: give a ~~~~~ sample "
+                    "(fetch.py takes one with action=parse&onlypst=1) or the "
+                    "date format itself"
+                )
             try:
                 date_format, doubts = infer_date_format(
-                    timestamp_sample.text, timestamp_sample.taken_at, zone, calendar, digit_list)
+                    timestamp_sample.text, timestamp_sample.taken_at, zone, calendar, digit_list
+                )
             except DateFormatError as exc:
                 raise LocaleError(f"wiki {general.get('server', '?')}: {exc}") from exc
             problems.extend(doubts)
@@ -177,19 +221,25 @@ class WikiLocale:
             ns_id = int(alias["id"])
             if ns_id in (NS_SPECIAL, NS_USER, NS_USER_TALK):
                 names[normalize_name(alias.get("alias", alias.get("*", "")))] = ns_id
-        for ns_id, what in ((NS_USER, "User"), (NS_USER_TALK, "User talk"),
-                            (NS_SPECIAL, "Special")):
+        for ns_id, what in (
+            (NS_USER, "User"),
+            (NS_USER_TALK, "User talk"),
+            (NS_SPECIAL, "Special"),
+        ):
             if ns_id not in local_ns:
-                raise LocaleError(f"siteinfo has no {what} namespace (id {ns_id}): ask for "
-                                  f"siprop=namespaces")
+                raise LocaleError(
+                    f"siteinfo has no {what} namespace (id {ns_id}): ask for siprop=namespaces"
+                )
 
         contributions: list[str] = []
         for entry in info.get("specialpagealiases") or []:
             if entry.get("realname") == "Contributions":
                 contributions = list(entry.get("aliases") or [])
         if not contributions:
-            problems.append("siteinfo lists no aliases for Special:Contributions (ask for "
-                            "siprop=specialpagealiases); only 'Contributions' is recognised")
+            problems.append(
+                "siteinfo lists no aliases for Special:Contributions (ask for "
+                "siprop=specialpagealiases); only 'Contributions' is recognised"
+            )
             contributions = ["Contributions"]
 
         locale = cls(
@@ -263,9 +313,13 @@ class WikiLocale:
                 return title[0]
         prefix, _, suffix = self.article_path.partition("$1")
         path = parts.path
-        if prefix and path.startswith(prefix) and path.endswith(suffix) \
-                and len(path) > len(prefix) + len(suffix):
-            return unquote(path[len(prefix):len(path) - len(suffix)])
+        if (
+            prefix
+            and path.startswith(prefix)
+            and path.endswith(suffix)
+            and len(path) > len(prefix) + len(suffix)
+        ):
+            return unquote(path[len(prefix) : len(path) - len(suffix)])
         return None
 
     def user_from_title(self, title: str) -> str | None:
@@ -321,4 +375,4 @@ def _messages_dict(messages: Mapping[str, Any] | Iterable) -> dict[str, str]:
 
 def _parse_iso(text: str) -> datetime:
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -43,15 +43,16 @@ PLACEHOLDER_HEADING_LEVEL = 99
 EXCERPT = 80
 # After a user link: something shaped like a time or a date that the wiki's format missed.
 _TIMESTAMP_LIKE = re.compile(
-    r"\d{1,2}\s*[:h.]\s*\d{2}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+    r"\d{1,2}\s*[:h.]\s*\d{2}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
+)
 
 
 @dataclass
 class _Signature:
     author: str | None
-    first: int       # first token of the signature (a user link or what wraps it)
-    walk_from: int   # the node holding the timestamp, where the rest of the line starts
-    until: int       # last token of that node: the next signature search stops here
+    first: int  # first token of the signature (a user link or what wraps it)
+    walk_from: int  # the node holding the timestamp, where the rest of the line starts
+    until: int  # last token of that node: the next signature search stops here
 
 
 @dataclass(eq=False)
@@ -68,9 +69,9 @@ class _Draft:
     text: str = ""
     signatures: list[Signature] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    parent: "_Draft | None" = None
-    replies: list["_Draft"] = field(default_factory=list)
-    section: "_Draft | None" = None
+    parent: _Draft | None = None
+    replies: list[_Draft] = field(default_factory=list)
+    section: _Draft | None = None
     placeholder: bool = False
     id: str = ""
     name: str = ""
@@ -117,7 +118,7 @@ class TalkPageParser:
     def _build_items(self, ts: TokenStream, problems: list[str]):
         drafts: list[_Draft] = []
         spans: list[tuple[int, int]] = []
-        cur_end = 0          # the root's start token
+        cur_end = 0  # the root's start token
         last_sig = -1
         skip_upto = -1
         section: _Draft | None = None
@@ -135,8 +136,10 @@ class TalkPageParser:
             sig = self._find_signature(ts, ev, last_sig)
             last_sig = sig.until
             if sig.author is None:
-                problems.append(f"{_where(section)}: a timestamp with no link to a user before "
-                                f"it, so no author: {_excerpt(ts.nodes[ev])!r}")
+                problems.append(
+                    f"{_where(section)}: a timestamp with no link to a user before "
+                    f"it, so no author: {_excerpt(ts.nodes[ev])!r}"
+                )
                 continue
 
             end, extra, skip = self._line_end(ts, ev, sig)
@@ -152,7 +155,8 @@ class TalkPageParser:
                 problems.append(
                     f"{_where(section)}: text at another indentation before the comment by "
                     f"{sig.author} at {found.when:%Y-%m-%d %H:%M} UTC (probably unsigned) is "
-                    f"counted as part of it: {_excerpt(ts.text(start, sig.first - 1))!r}")
+                    f"counted as part of it: {_excerpt(ts.text(start, sig.first - 1))!r}"
+                )
                 level = min(level, start_level)
 
             cuts = [(sig.first, ev, found.end)]
@@ -167,10 +171,21 @@ class TalkPageParser:
                 section = _Draft(ItemType.HEADING, 0, 0, 0, placeholder=True)
                 section.section = section
                 drafts.append(section)
-            drafts.append(_Draft(
-                ItemType.COMMENT, level, start, end, author=sig.author, when=found.when,
-                html=ts.html(start, end), text=ts.text(start, end, cuts),
-                signatures=signatures, warnings=warnings, section=section))
+            drafts.append(
+                _Draft(
+                    ItemType.COMMENT,
+                    level,
+                    start,
+                    end,
+                    author=sig.author,
+                    when=found.when,
+                    html=ts.html(start, end),
+                    text=ts.text(start, end, cuts),
+                    signatures=signatures,
+                    warnings=warnings,
+                    section=section,
+                )
+            )
             cur_end = end
         self._report_unsigned(ts, cur_end + 1, len(ts), section, problems)
         return drafts, spans
@@ -188,8 +203,10 @@ class TalkPageParser:
         html_parts = [escape(headline.text or "", quote=False)]
         text_parts = [headline.text or ""]
         for child in headline:
-            if not isinstance(child.tag, str) \
-                    or "mw-headline-number" in (child.get("class") or "").split():
+            if (
+                not isinstance(child.tag, str)
+                or "mw-headline-number" in (child.get("class") or "").split()
+            ):
                 html_parts.append(escape(child.tail or "", quote=False))
                 text_parts.append(child.tail or "")
                 continue
@@ -197,9 +214,16 @@ class TalkPageParser:
             text_parts.append(child.text_content() + (child.tail or ""))
         html = "".join(html_parts).strip()
         text = " ".join("".join(text_parts).split())
-        draft = _Draft(ItemType.HEADING, 0, t, ts.match[t], heading_level=int(el.tag[1]),
-                       anchor=headline.get("id") or headline.get("data-mw-anchor") or "",
-                       html=html, text=text)
+        draft = _Draft(
+            ItemType.HEADING,
+            0,
+            t,
+            ts.match[t],
+            heading_level=int(el.tag[1]),
+            anchor=headline.get("id") or headline.get("data-mw-anchor") or "",
+            html=html,
+            text=text,
+        )
         draft.section = draft
         return draft
 
@@ -270,18 +294,22 @@ class TalkPageParser:
 
     # -- what could not be attributed ---------------------------------------------------
 
-    def _report_unsigned(self, ts: TokenStream, a: int, b: int, section: _Draft | None,
-                         problems: list[str]) -> None:
+    def _report_unsigned(
+        self, ts: TokenStream, a: int, b: int, section: _Draft | None, problems: list[str]
+    ) -> None:
         leaf = ts.next_leaf(a, stop=b)
         if leaf is None:
             return
         text = ts.text(leaf, b - 1)
         if text:
-            problems.append(f"{_where(section)}: text outside any signed comment (unsigned, "
-                            f"or signed in a way this wiki does not): {_excerpt(text)!r}")
+            problems.append(
+                f"{_where(section)}: text outside any signed comment (unsigned, "
+                f"or signed in a way this wiki does not): {_excerpt(text)!r}"
+            )
 
-    def _report_unknown_timestamps(self, ts: TokenStream, spans: list[tuple[int, int]],
-                                   problems: list[str]) -> None:
+    def _report_unknown_timestamps(
+        self, ts: TokenStream, spans: list[tuple[int, int]], problems: list[str]
+    ) -> None:
         """User links outside every signature, followed in their paragraph by something
         that looks like a date or time: probably a signature in a format we cannot read."""
         spans = sorted(spans)
@@ -307,8 +335,10 @@ class TalkPageParser:
             after = "".join(pieces)
             if _TIMESTAMP_LIKE.search(after):
                 reported_until = u
-                problems.append(f"a link to user {user} is followed by what may be a timestamp "
-                                f"in a format this wiki does not write: {_excerpt(after)!r}")
+                problems.append(
+                    f"a link to user {user} is followed by what may be a timestamp "
+                    f"in a format this wiki does not write: {_excerpt(after)!r}"
+                )
 
 
 def _build_threads(drafts: list[_Draft]) -> None:
@@ -333,7 +363,7 @@ def _build_threads(drafts: list[_Draft]) -> None:
             item.parent.replies.append(item)
         else:
             item.warnings.append("Comment could not be connected to a thread")
-        del replies[item.level:]
+        del replies[item.level :]
         replies.append(item)
 
 
@@ -355,8 +385,9 @@ def _compute_ids(drafts: list[_Draft]) -> None:
     for item in drafts:
         if item.type is ItemType.HEADING:
             oldest = _oldest_reply(item)
-            item.name = heading_name(oldest.author if oldest else None,
-                                     oldest.when if oldest else None)
+            item.name = heading_name(
+                oldest.author if oldest else None, oldest.when if oldest else None
+            )
             ident = "h-" if item.placeholder else "h-" + truncate_for_id(item.anchor)
         else:
             oldest = None
@@ -382,14 +413,23 @@ def _compute_ids(drafts: list[_Draft]) -> None:
 def _finish(item: _Draft) -> ThreadItem:
     section = item.section
     return ThreadItem(
-        type=item.type, id=item.id, name=item.name, level=item.level,
+        type=item.type,
+        id=item.id,
+        name=item.name,
+        level=item.level,
         parent_id=item.parent.id if item.parent is not None else None,
         heading_id=section.id if section is not None else None,
-        author=item.author, timestamp=item.when, html=item.html, text=item.text,
+        author=item.author,
+        timestamp=item.when,
+        html=item.html,
+        text=item.text,
         heading_text=section.text if section is not None else "",
-        heading_level=None if item.type is ItemType.COMMENT or item.placeholder
+        heading_level=None
+        if item.type is ItemType.COMMENT or item.placeholder
         else item.heading_level,
-        signatures=tuple(item.signatures), warnings=tuple(item.warnings))
+        signatures=tuple(item.signatures),
+        warnings=tuple(item.warnings),
+    )
 
 
 def _where(section: _Draft | None) -> str:
@@ -400,4 +440,4 @@ def _where(section: _Draft | None) -> str:
 
 def _excerpt(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"

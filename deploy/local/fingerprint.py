@@ -27,8 +27,11 @@ def code_digest(root: Path = REPO_ROOT, dirs: Iterable[str] = CODE_DIRS) -> str:
     digest = hashlib.sha256()
     for top in dirs:
         for path in sorted((root / top).rglob("*")):
-            if (not path.is_file() or path.suffix in SKIPPED_SUFFIXES
-                    or SKIPPED_PARTS.intersection(path.relative_to(root).parts)):
+            if (
+                not path.is_file()
+                or path.suffix in SKIPPED_SUFFIXES
+                or SKIPPED_PARTS.intersection(path.relative_to(root).parts)
+            ):
                 continue
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-
 # Children started by this process, kept so they are reaped (no zombies, no Popen warnings).
 _children: dict[int, subprocess.Popen] = {}
 
@@ -74,7 +73,7 @@ def _start_time(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat[stat.rfind(")") + 2:].split()[19]
+    return stat[stat.rfind(")") + 2 :].split()[19]
 
 
 def group_members(pgid: int) -> list[int]:
@@ -92,22 +91,34 @@ def group_members(pgid: int) -> list[int]:
         except OSError:  # exited while we looked
             continue
         # Fields after the command name, which is in parentheses and may contain spaces.
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         state, pgrp = fields[0], int(fields[2])
         if pgrp == pgid and state not in ("Z", "X"):
             members.append(int(entry.name))
     return members
 
 
-def start(argv: Sequence[str], *, pidfile: Path, logfile: Path,
-          env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
+def start(
+    argv: Sequence[str],
+    *,
+    pidfile: Path,
+    logfile: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> int:
     """Start ``argv`` detached in a new session (its own process group); return its pid."""
     logfile.parent.mkdir(parents=True, exist_ok=True)
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     with open(logfile, "ab") as log, open(os.devnull, "rb") as devnull:
-        proc = subprocess.Popen(list(argv), stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
-                                env=dict(env) if env is not None else None, cwd=cwd,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=devnull,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
     _children[proc.pid] = proc
     pidfile.write_text(f"{proc.pid} {_start_time(proc.pid) or ''}".strip() + "\n")
     return proc.pid
@@ -135,8 +146,9 @@ def stop(pidfile: Path, timeout: float = 10.0, *, leader_first: bool = False) ->
         if _group_alive(pid):
             _signal_group(pid, signal.SIGKILL)
             if not _wait_group_gone(pid, 10.0):
-                raise StackError(f"process group {pid} ({pidfile}) survived SIGKILL: "
-                                 f"{group_members(pid)}")
+                raise StackError(
+                    f"process group {pid} ({pidfile}) survived SIGKILL: {group_members(pid)}"
+                )
     child = _children.pop(pid, None)
     if child is not None:
         child.wait()
@@ -144,17 +156,31 @@ def stop(pidfile: Path, timeout: float = 10.0, *, leader_first: bool = False) ->
     return was_running
 
 
-def start_and_wait(argv: Sequence[str], *, pidfile: Path, logfile: Path,
-                   ready: Callable[[], bool], what: str, timeout: float,
-                   env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
+def start_and_wait(
+    argv: Sequence[str],
+    *,
+    pidfile: Path,
+    logfile: Path,
+    ready: Callable[[], bool],
+    what: str,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> int:
     """Start ``argv`` as ``start`` does, then wait until ``ready`` holds (or fail with its log)."""
     pid = start(argv, pidfile=pidfile, logfile=logfile, env=env, cwd=cwd)
     wait_until(ready, timeout=timeout, what=what, alive=lambda: is_running(pidfile), log=logfile)
     return pid
 
 
-def wait_until(check: Callable[[], bool], *, timeout: float, what: str,
-               alive: Callable[[], bool] | None = None, log: Path | None = None) -> None:
+def wait_until(
+    check: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    alive: Callable[[], bool] | None = None,
+    log: Path | None = None,
+) -> None:
     """Poll ``check`` until it holds; fail with the log's tail if the process died or time ran out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

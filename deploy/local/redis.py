@@ -30,26 +30,50 @@ class LocalRedis:
     def logfile(self) -> Path:
         return (self.log_dir or self.root) / "redis.log"
 
-    def up(self, timeout: float = 15.0) -> "LocalRedis":
+    def up(self, timeout: float = 15.0) -> LocalRedis:
         if self.is_up():
             return self
         if processes.is_running(self.pidfile):
             processes.stop(self.pidfile)
         if processes.port_in_use(self.port, self.host):
-            raise StackError(f"redis: port {self.port} is already in use by another program; "
-                             f"choose another port (CONVENE_REDIS_URL) or stop that program")
+            raise StackError(
+                f"redis: port {self.port} is already in use by another program; "
+                f"choose another port (CONVENE_REDIS_URL) or stop that program"
+            )
         server = shutil.which("redis-server")
         if server is None:
-            raise StackError("redis-server is not installed: run `make deps` (Debian package redis-server)")
+            raise StackError(
+                "redis-server is not installed: run `make deps` (Debian package redis-server)"
+            )
         data = self.root / "data"
         data.mkdir(parents=True, exist_ok=True)
         # appendonly + everysec: at most one second of queued tasks is lost on a crash.
         processes.start_and_wait(
-            [server, "--port", str(self.port), "--bind", self.host,
-             "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec",
-             "--save", "", "--daemonize", "no", "--protected-mode", "yes"],
-            pidfile=self.pidfile, logfile=self.logfile, ready=self.is_up,
-            what=f"redis on port {self.port}", timeout=timeout)
+            [
+                server,
+                "--port",
+                str(self.port),
+                "--bind",
+                self.host,
+                "--dir",
+                str(data),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            pidfile=self.pidfile,
+            logfile=self.logfile,
+            ready=self.is_up,
+            what=f"redis on port {self.port}",
+            timeout=timeout,
+        )
         return self
 
     def down(self) -> bool:

@@ -82,12 +82,20 @@ class Stack:
         wiki_host, self.wiki_port = _wiki_address(config.wiki_api_url)
         redis_host, self.redis_port = _redis_address(config.redis_url)
         if config.web_host not in LOOPBACK:
-            raise StackError(f"web: the local stack binds to loopback only; web_host is "
-                             f"{config.web_host!r} (CONVENE_WEB_HOST)")
-        self.wiki = LocalWiki(self.state / "wiki", self.wiki_port, host=wiki_host,
-                              extra_settings=self._wiki_extra_settings(), log_dir=self.logs)
-        self.redis = LocalRedis(self.state / "redis", self.redis_port, host=redis_host,
-                                log_dir=self.logs)
+            raise StackError(
+                f"web: the local stack binds to loopback only; web_host is "
+                f"{config.web_host!r} (CONVENE_WEB_HOST)"
+            )
+        self.wiki = LocalWiki(
+            self.state / "wiki",
+            self.wiki_port,
+            host=wiki_host,
+            extra_settings=self._wiki_extra_settings(),
+            log_dir=self.logs,
+        )
+        self.redis = LocalRedis(
+            self.state / "redis", self.redis_port, host=redis_host, log_dir=self.logs
+        )
         self.web_workers = web_workers
         self.worker_concurrency = worker_concurrency
         self.node = socket.gethostname()
@@ -103,30 +111,66 @@ class Stack:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", CELERY_APP]
         web_dir, worker_dir, beat_dir = (self.state / d for d in ("web", "worker", "beat"))
-        web_argv = [python, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
-                    "--workers", str(self.web_workers),
-                    "--bind", f"{self.config.web_host}:{self.config.web_port}",
-                    "--access-logfile", str(self.logs / "web-access.log"),
-                    "--graceful-timeout", "10", "--timeout", "60"]
+        web_argv = [
+            python,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:services.web.gunicorn_conf",
+            "--workers",
+            str(self.web_workers),
+            "--bind",
+            f"{self.config.web_host}:{self.config.web_port}",
+            "--access-logfile",
+            str(self.logs / "web-access.log"),
+            "--graceful-timeout",
+            "10",
+            "--timeout",
+            "60",
+        ]
         if _gunicorn_has_control_socket():
             # Its default lives in ~/.gunicorn and would be shared by every stack.
             web_argv += ["--control-socket", str(web_dir / "gunicorn.ctl")]
         web_argv.append("services.web:create_app()")
         return [
-            _Service("web", web_argv, web_dir / "web.pid", self.logs / "web.log",
-                     ready=self._web_answers, port=self.config.web_port, url=self.web_url),
-            _Service("worker", [*celery, "worker", "--loglevel=INFO",
-                                "--concurrency", str(self.worker_concurrency),
-                                "--hostname", f"convene-worker@{self.node}",
-                                "--without-gossip", "--without-mingle"],
-                     worker_dir / "worker.pid", self.logs / "worker.log",
-                     ready=lambda: self._pong(f"convene-worker@{self.node}"), stop_timeout=30.0),
+            _Service(
+                "web",
+                web_argv,
+                web_dir / "web.pid",
+                self.logs / "web.log",
+                ready=self._web_answers,
+                port=self.config.web_port,
+                url=self.web_url,
+            ),
+            _Service(
+                "worker",
+                [
+                    *celery,
+                    "worker",
+                    "--loglevel=INFO",
+                    "--concurrency",
+                    str(self.worker_concurrency),
+                    "--hostname",
+                    f"convene-worker@{self.node}",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                worker_dir / "worker.pid",
+                self.logs / "worker.log",
+                ready=lambda: self._pong(f"convene-worker@{self.node}"),
+                stop_timeout=30.0,
+            ),
             self._beat(celery, beat_dir),
         ]
 
     def _beat(self, celery: list[str], beat_dir: Path) -> _Service:
-        argv = [*celery, "beat", "--loglevel=INFO",
-                "--schedule", str(beat_dir / "celerybeat-schedule")]
+        argv = [
+            *celery,
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(beat_dir / "celerybeat-schedule"),
+        ]
         logfile = self.logs / "beat.log"
         if _beat_answers_pings():
             node = f"convene-beat@{self.node}"
@@ -149,8 +193,12 @@ class Stack:
         self._write_pywikibot_dir(fresh_wiki=reinstall)
         env = self.child_env()
         restarted = {service.name for service in self.services() if self._ensure(service, env)}
-        return [replace(s, detail="restarted: its code or settings changed")
-                if s.name in restarted else s for s in self.status()]
+        return [
+            replace(s, detail="restarted: its code or settings changed")
+            if s.name in restarted
+            else s
+            for s in self.status()
+        ]
 
     def down(self) -> list[str]:
         """Stop every part, last started first; return the names of those that were running."""
@@ -168,10 +216,22 @@ class Stack:
         redis_up = self.redis.is_up()
         env = self.child_env()
         result = [
-            PartStatus("redis", redis_up, self._pid(self.redis.pidfile), self.redis_port,
-                       self.redis.url, str(self.redis.logfile)),
-            PartStatus("wiki", self.wiki.is_up(), self._pid(self.wiki.pidfile), self.wiki_port,
-                       self.wiki.page_url("Main Page"), str(self.wiki.logfile)),
+            PartStatus(
+                "redis",
+                redis_up,
+                self._pid(self.redis.pidfile),
+                self.redis_port,
+                self.redis.url,
+                str(self.redis.logfile),
+            ),
+            PartStatus(
+                "wiki",
+                self.wiki.is_up(),
+                self._pid(self.wiki.pidfile),
+                self.wiki_port,
+                self.wiki.page_url("Main Page"),
+                str(self.wiki.logfile),
+            ),
         ]
         for service in self.services():
             running = processes.is_running(service.pidfile)
@@ -181,16 +241,28 @@ class Stack:
                 detail = "running, but Redis is down"
             elif up and self._outdated(service, env):
                 detail = "runs older code or settings: `convene stack up` restarts it"
-            result.append(PartStatus(service.name, up, self._pid(service.pidfile), service.port,
-                                     service.url, str(service.logfile), detail))
+            result.append(
+                PartStatus(
+                    service.name,
+                    up,
+                    self._pid(service.pidfile),
+                    service.port,
+                    service.url,
+                    str(service.logfile),
+                    detail,
+                )
+            )
         return result
 
     # -- helpers -------------------------------------------------------------------------
 
     def child_env(self) -> dict[str, str]:
         """The environment of web, worker and beat: this stack's settings, spelled out."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CONVENE_") and k != "PYWIKIBOT_NO_USER_CONFIG"}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("CONVENE_") and k != "PYWIKIBOT_NO_USER_CONFIG"
+        }
         config = self.config.replace(state_dir=self.state, pywikibot_dir=str(self.pywikibot_dir))
         for f in fields(Config):
             env["CONVENE_" + f.name.upper()] = str(getattr(config, f.name))
@@ -212,10 +284,16 @@ class Stack:
             service.pidfile.unlink(missing_ok=True)  # stale: its process is gone
         if service.port is not None and processes.port_in_use(service.port, self.config.web_host):
             raise StackError(_taken(service.name, service.port))
-        processes.start_and_wait(service.argv, pidfile=service.pidfile,
-                                 logfile=service.logfile, ready=service.ready,
-                                 what=service.name, timeout=service.start_timeout,
-                                 env=env, cwd=REPO_ROOT)
+        processes.start_and_wait(
+            service.argv,
+            pidfile=service.pidfile,
+            logfile=service.logfile,
+            ready=service.ready,
+            what=service.name,
+            timeout=service.start_timeout,
+            env=env,
+            cwd=REPO_ROOT,
+        )
         fingerprint.write(service.pidfile, self._fingerprint(service, env))
         return restarted
 
@@ -230,10 +308,11 @@ class Stack:
 
     def _refuse_taken_ports(self) -> None:
         """Stop before starting anything if a part's port is held by a program not ours."""
-        checks = [("redis", self.redis_port, self.redis.host, self.redis.pidfile),
-                  ("wiki", self.wiki_port, self.wiki.host, self.wiki.pidfile),
-                  ("web", self.config.web_port, self.config.web_host,
-                   self.state / "web" / "web.pid")]
+        checks = [
+            ("redis", self.redis_port, self.redis.host, self.redis.pidfile),
+            ("wiki", self.wiki_port, self.wiki.host, self.wiki.pidfile),
+            ("web", self.config.web_port, self.config.web_host, self.state / "web" / "web.pid"),
+        ]
         for name, port, host, pidfile in checks:
             # A part of ours holding its port is left alone or restarted by up().
             if not processes.is_running(pidfile) and processes.port_in_use(port, host):
@@ -253,11 +332,13 @@ class Stack:
         if not EXTENSION_JSON.is_file():
             return ""
         secret_file = self.state / WIDGET_SECRET_FILE
-        return (f"wfLoadExtension( 'Convene', {json.dumps(str(EXTENSION_JSON))} );\n"
-                f"$wgConveneServiceUrl = {json.dumps(self.web_url)};\n"
-                f"// Read from the state directory, so the secret is in no settings file.\n"
-                f"$wgConveneSharedSecret = trim( (string)@file_get_contents( "
-                f"{json.dumps(str(secret_file))} ) );\n")
+        return (
+            f"wfLoadExtension( 'Convene', {json.dumps(str(EXTENSION_JSON))} );\n"
+            f"$wgConveneServiceUrl = {json.dumps(self.web_url)};\n"
+            f"// Read from the state directory, so the secret is in no settings file.\n"
+            f"$wgConveneSharedSecret = trim( (string)@file_get_contents( "
+            f"{json.dumps(str(secret_file))} ) );\n"
+        )
 
     def _ensure_widget_secret(self) -> None:
         """One secret for the wiki's extension and the web app: the configured one, else one
@@ -313,26 +394,39 @@ def status_as_json(statuses: list[PartStatus]) -> str:
 
 
 def _taken(part: str, port: int) -> str:
-    setting = {"wiki": "CONVENE_WIKI_API_URL", "redis": "CONVENE_REDIS_URL",
-               "web": "CONVENE_WEB_PORT"}[part]
-    return (f"{part}: port {port} is already in use by another program; stop it, or give the "
-            f"{part} another port ({setting})")
+    setting = {
+        "wiki": "CONVENE_WIKI_API_URL",
+        "redis": "CONVENE_REDIS_URL",
+        "web": "CONVENE_WEB_PORT",
+    }[part]
+    return (
+        f"{part}: port {port} is already in use by another program; stop it, or give the "
+        f"{part} another port ({setting})"
+    )
 
 
 def _wiki_address(api_url: str) -> tuple[str, int]:
     parts = urlsplit(api_url)
-    if parts.scheme != "http" or parts.hostname not in LOOPBACK or parts.path != "/api.php" \
-            or parts.port is None:
-        raise StackError(f"wiki: the local stack serves its wiki at http://127.0.0.1:PORT/api.php; "
-                         f"wiki_api_url is {api_url!r} (CONVENE_WIKI_API_URL)")
+    if (
+        parts.scheme != "http"
+        or parts.hostname not in LOOPBACK
+        or parts.path != "/api.php"
+        or parts.port is None
+    ):
+        raise StackError(
+            f"wiki: the local stack serves its wiki at http://127.0.0.1:PORT/api.php; "
+            f"wiki_api_url is {api_url!r} (CONVENE_WIKI_API_URL)"
+        )
     return parts.hostname, parts.port
 
 
 def _redis_address(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     if parts.scheme != "redis" or parts.hostname not in LOOPBACK:
-        raise StackError(f"redis: the local stack runs Redis on loopback; redis_url is {url!r} "
-                         f"(CONVENE_REDIS_URL)")
+        raise StackError(
+            f"redis: the local stack runs Redis on loopback; redis_url is {url!r} "
+            f"(CONVENE_REDIS_URL)"
+        )
     return parts.hostname, parts.port or 6379
 
 

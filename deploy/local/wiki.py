@@ -27,8 +27,10 @@ BOT_APP = "convene"
 USERS = ("Alice", "Bob")
 # Rights the bot's password grants: edit, create, and hide revisions (the harvest tests
 # revision-delete and suppress comments the way an oversighter would).
-BOT_GRANTS = ("basic,highvolume,editpage,createeditmovepage,editprotected,delete,protect,"
-              "patrol,rollback,oversight,editmyoptions,editmywatchlist,viewmywatchlist")
+BOT_GRANTS = (
+    "basic,highvolume,editpage,createeditmovepage,editprotected,delete,protect,"
+    "patrol,rollback,oversight,editmyoptions,editmywatchlist,viewmywatchlist"
+)
 USER_GRANTS = "basic,editpage,createeditmovepage"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,9 +101,11 @@ class LocalWiki:
                 self._credentials = json.loads(path.read_text())
             else:
                 self._credentials = {
-                    name: {"password": "Pw-" + secrets.token_urlsafe(12),
-                           # bot passwords must be exactly 32 characters
-                           "botpassword": secrets.token_hex(16)}
+                    name: {
+                        "password": "Pw-" + secrets.token_urlsafe(12),
+                        # bot passwords must be exactly 32 characters
+                        "botpassword": secrets.token_hex(16),
+                    }
                     for name in (BOT_NAME, *USERS)
                 }
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +116,7 @@ class LocalWiki:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def up(self, timeout: float = 30.0) -> "LocalWiki":
+    def up(self, timeout: float = 30.0) -> LocalWiki:
         """Install (once) and serve the wiki; recover from a half-finished earlier attempt."""
         if self._install_is_current():
             # MediaWiki reads its settings on every request: no restart needed for a change.
@@ -122,18 +126,36 @@ class LocalWiki:
         if processes.is_running(self.pidfile):  # ours, but not answering: restart it
             processes.stop(self.pidfile)
         if processes.port_in_use(self.port, self.host):
-            raise StackError(f"wiki: port {self.port} is already in use by another program; "
-                             f"choose another port (CONVENE_WIKI_API_URL) or stop that program")
+            raise StackError(
+                f"wiki: port {self.port} is already in use by another program; "
+                f"choose another port (CONVENE_WIKI_API_URL) or stop that program"
+            )
         if not self._install_is_current():
             self._install()
-        env = {**os.environ, "MW_CONFIG_FILE": str(self.settings_file),
-               "PHP_CLI_SERVER_WORKERS": str(self.workers)}
+        env = {
+            **os.environ,
+            "MW_CONFIG_FILE": str(self.settings_file),
+            "PHP_CLI_SERVER_WORKERS": str(self.workers),
+        }
         # revalidate_freq=0: opcache sees an edited setting or extension file at once,
         # not up to 2 s later.
-        processes.start_and_wait(["php", "-d", "opcache.revalidate_freq=0",
-                                  "-S", f"{self.host}:{self.port}", "-t", str(MW_DIR)],
-                                 pidfile=self.pidfile, logfile=self.logfile, ready=self.is_up,
-                                 what=f"wiki on port {self.port}", timeout=timeout, env=env)
+        processes.start_and_wait(
+            [
+                "php",
+                "-d",
+                "opcache.revalidate_freq=0",
+                "-S",
+                f"{self.host}:{self.port}",
+                "-t",
+                str(MW_DIR),
+            ],
+            pidfile=self.pidfile,
+            logfile=self.logfile,
+            ready=self.is_up,
+            what=f"wiki on port {self.port}",
+            timeout=timeout,
+            env=env,
+        )
         return self
 
     def down(self) -> bool:
@@ -145,7 +167,8 @@ class LocalWiki:
             return False
         try:
             with urllib.request.urlopen(
-                    f"{self.api_url}?action=query&meta=siteinfo&format=json", timeout=2) as resp:
+                f"{self.api_url}?action=query&meta=siteinfo&format=json", timeout=2
+            ) as resp:
                 return b'"generator"' in resp.read()
         except OSError:
             return False
@@ -155,8 +178,10 @@ class LocalWiki:
         return {"lang": self.lang, "timezone": self.timezone, "host": self.host, "port": self.port}
 
     def _write_extra_settings(self) -> None:
-        text = f"<?php\n// Written by Convene's local stack on every start; edits are lost.\n" \
-               f"{self.extra_settings}\n"
+        text = (
+            f"<?php\n// Written by Convene's local stack on every start; edits are lost.\n"
+            f"{self.extra_settings}\n"
+        )
         path = self.extra_settings_file
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
@@ -183,22 +208,57 @@ class LocalWiki:
         creds = self.credentials
         env = {**os.environ, "MW_CONFIG_FILE": str(self.settings_file)}
         admin_password = creds[BOT_NAME]["password"] + "-admin"
-        self._php(["install.php", "--quiet", "--dbtype=sqlite", f"--dbpath={self.root / 'data'}",
-                   "--dbname=convenewiki", f"--confpath={self.root / 'conf'}",
-                   f"--server={self.base_url}", "--scriptpath=", f"--lang={self.lang}",
-                   f"--pass={admin_password}", "--extensions=ParserFunctions,Cite,Scribunto",
-                   "--skins=Vector", self.site_name, "WikiAdmin"], env)
+        self._php(
+            [
+                "install.php",
+                "--quiet",
+                "--dbtype=sqlite",
+                f"--dbpath={self.root / 'data'}",
+                "--dbname=convenewiki",
+                f"--confpath={self.root / 'conf'}",
+                f"--server={self.base_url}",
+                "--scriptpath=",
+                f"--lang={self.lang}",
+                f"--pass={admin_password}",
+                "--extensions=ParserFunctions,Cite,Scribunto",
+                "--skins=Vector",
+                self.site_name,
+                "WikiAdmin",
+            ],
+            env,
+        )
         with self.settings_file.open("a") as fh:
             fh.write(self._test_settings())
         self._write_extra_settings()
-        self._php(["createAndPromote.php", "--bot", "--sysop", BOT_NAME,
-                   creds[BOT_NAME]["password"]], env)
-        self._php(["createBotPassword.php", "--appid", BOT_APP, "--grants", BOT_GRANTS,
-                   BOT_NAME, creds[BOT_NAME]["botpassword"]], env)
+        self._php(
+            ["createAndPromote.php", "--bot", "--sysop", BOT_NAME, creds[BOT_NAME]["password"]], env
+        )
+        self._php(
+            [
+                "createBotPassword.php",
+                "--appid",
+                BOT_APP,
+                "--grants",
+                BOT_GRANTS,
+                BOT_NAME,
+                creds[BOT_NAME]["botpassword"],
+            ],
+            env,
+        )
         for user in USERS:
             self._php(["createAndPromote.php", user, creds[user]["password"]], env)
-            self._php(["createBotPassword.php", "--appid", BOT_APP, "--grants", USER_GRANTS,
-                       user, creds[user]["botpassword"]], env)
+            self._php(
+                [
+                    "createBotPassword.php",
+                    "--appid",
+                    BOT_APP,
+                    "--grants",
+                    USER_GRANTS,
+                    user,
+                    creds[user]["botpassword"],
+                ],
+                env,
+            )
         # Written last: a wiki without it is half-installed and is installed again.
         self._installed_marker.write_text(json.dumps(self._wanted_install()))
 
@@ -223,23 +283,31 @@ require_once __DIR__ . '/Extra.php';
 
     def _php(self, args: list[str], env: dict) -> None:
         script, *rest = args
-        result = subprocess.run(["php", str(MW_DIR / "maintenance" / script), *rest], env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["php", str(MW_DIR / "maintenance" / script), *rest],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
-            raise StackError(f"wiki: {script} failed ({result.returncode}): "
-                             f"{(result.stderr or result.stdout).strip()[-2000:]}")
+            raise StackError(
+                f"wiki: {script} failed ({result.returncode}): "
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
 
     # -- pywikibot -----------------------------------------------------------------------
 
-    def pywikibot_files(self, user: str = BOT_NAME, *, local_throttle: bool = True,
-                        family: str | None = None) -> tuple[str, str]:
+    def pywikibot_files(
+        self, user: str = BOT_NAME, *, local_throttle: bool = True, family: str | None = None
+    ) -> tuple[str, str]:
         """The text of ``user-config.py`` and ``user-password.py`` for ``user`` on this wiki.
 
         ``family`` names the wiki for pywikibot (default ``local<port>``); the local stack
         passes Convene's ``wiki_family`` so the bots and this file agree.
         """
         fam = family or self.family
-        throttle = """
+        throttle = (
+            """
 # The local stack's wiki: nobody else edits it, so no throttling and no maxlag waits.
 put_throttle = 0
 minthrottle = 0
@@ -251,18 +319,26 @@ retry_wait = 1
 retry_max = 2
 noisysleep = 1000.0
 socket_timeout = (3, 30)
-""" if local_throttle else ""
-        config = (f"# pywikibot configuration generated by Convene's local stack\n"
-                  f"family_files[{fam!r}] = {self.api_url!r}\n"
-                  f"family = {fam!r}\nmylang = {fam!r}\n"
-                  f"usernames[{fam!r}]['*'] = {user!r}\n"
-                  f"password_file = 'user-password.py'\n{throttle}")
-        password = f"({fam!r}, {fam!r}, {user!r}, BotPassword({BOT_APP!r}, " \
-                   f"{self.credentials[user]['botpassword']!r}))\n"
+"""
+            if local_throttle
+            else ""
+        )
+        config = (
+            f"# pywikibot configuration generated by Convene's local stack\n"
+            f"family_files[{fam!r}] = {self.api_url!r}\n"
+            f"family = {fam!r}\nmylang = {fam!r}\n"
+            f"usernames[{fam!r}]['*'] = {user!r}\n"
+            f"password_file = 'user-password.py'\n{throttle}"
+        )
+        password = (
+            f"({fam!r}, {fam!r}, {user!r}, BotPassword({BOT_APP!r}, "
+            f"{self.credentials[user]['botpassword']!r}))\n"
+        )
         return config, password
 
-    def write_pywikibot_dir(self, directory: Path, user: str = BOT_NAME,
-                            family: str | None = None) -> Path:
+    def write_pywikibot_dir(
+        self, directory: Path, user: str = BOT_NAME, family: str | None = None
+    ) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         config, password = self.pywikibot_files(user, family=family)
         (directory / "user-config.py").write_text(config)
@@ -283,9 +359,14 @@ socket_timeout = (3, 30)
         directory = self.write_pywikibot_dir(self.root / "pywikibot-users" / user, user)
         env = {**os.environ, "PYWIKIBOT_DIR": str(directory)}
         env.pop("PYWIKIBOT_NO_USER_CONFIG", None)
-        result = subprocess.run([sys.executable, "-m", "deploy.local.edit_as"], env=env,
-                                input=json.dumps(edits), capture_output=True, text=True,
-                                cwd=REPO_ROOT)
+        result = subprocess.run(
+            [sys.executable, "-m", "deploy.local.edit_as"],
+            env=env,
+            input=json.dumps(edits),
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
         if result.returncode != 0:
             raise StackError(f"wiki: edits as {user} failed: {result.stderr.strip()[-2000:]}")
         return json.loads(result.stdout.strip().splitlines()[-1])

@@ -29,7 +29,8 @@ def unit_status_counts(session: Session, consultation_id: int) -> dict[str, dict
         select(Anchor.unit_key, Comment.status, func.count(func.distinct(Comment.id)))
         .join(Comment, Comment.id == Anchor.comment_id)
         .where(*_live(consultation_id))
-        .group_by(Anchor.unit_key, Comment.status))
+        .group_by(Anchor.unit_key, Comment.status)
+    )
     out: dict[str, dict[str, int]] = {}
     for key, status, n in rows:
         out.setdefault(key, {})[status.value] = n
@@ -38,15 +39,23 @@ def unit_status_counts(session: Session, consultation_id: int) -> dict[str, dict
 
 def by_status(session: Session, consultation_id: int) -> list[tuple[str, int]]:
     """(status value, count) for every status, in the order of TriageStatus."""
-    counts = dict(session.execute(select(Comment.status, func.count())
-                                  .where(*_live(consultation_id)).group_by(Comment.status)).all())
+    counts = dict(
+        session.execute(
+            select(Comment.status, func.count())
+            .where(*_live(consultation_id))
+            .group_by(Comment.status)
+        ).all()
+    )
     return [(s.value, counts.get(s, 0)) for s in TriageStatus]
 
 
 def by_language(session: Session, consultation_id: int) -> list[tuple[str, int]]:
     """(language code, count), most comments first."""
-    rows = session.execute(select(Comment.language, func.count()).where(*_live(consultation_id))
-                           .group_by(Comment.language)).all()
+    rows = session.execute(
+        select(Comment.language, func.count())
+        .where(*_live(consultation_id))
+        .group_by(Comment.language)
+    ).all()
     return sorted(((lang, n) for lang, n in rows), key=lambda r: (-r[1], r[0]))
 
 
@@ -64,9 +73,11 @@ def _as_date(value) -> date | None:
 def over_time(session: Session, consultation_id: int) -> list[tuple[date, int]]:
     """(day or week start, count) from the first to the last dated comment, gaps filled."""
     day = func.date(Comment.posted_at)
-    rows = session.execute(select(day, func.count())
-                           .where(*_live(consultation_id), Comment.posted_at.is_not(None))
-                           .group_by(day)).all()
+    rows = session.execute(
+        select(day, func.count())
+        .where(*_live(consultation_id), Comment.posted_at.is_not(None))
+        .group_by(day)
+    ).all()
     return fill_series({_as_date(d): n for d, n in rows if d is not None})
 
 
@@ -96,8 +107,8 @@ class UnitHeat:
 
     key: str
     total: int
-    level: int                         # 0 (none) .. HEAT_LEVELS
-    mix: list[tuple[str, int]]         # (status value, count), statuses with comments only
+    level: int  # 0 (none) .. HEAT_LEVELS
+    mix: list[tuple[str, int]]  # (status value, count), statuses with comments only
 
 
 HEAT_LEVELS = 5
@@ -115,7 +126,16 @@ def unit_heat(unit_keys: Iterable[str], counts: Mapping[str, Mapping[str, int]])
     keys = list(unit_keys)
     totals = {k: sum(counts.get(k, {}).values()) for k in keys}
     busiest = max(totals.values(), default=0)
-    return [UnitHeat(key=k, total=totals[k], level=heat_level(totals[k], busiest),
-                     mix=[(s.value, counts[k][s.value]) for s in TriageStatus
-                          if counts.get(k, {}).get(s.value)])
-            for k in keys]
+    return [
+        UnitHeat(
+            key=k,
+            total=totals[k],
+            level=heat_level(totals[k], busiest),
+            mix=[
+                (s.value, counts[k][s.value])
+                for s in TriageStatus
+                if counts.get(k, {}).get(s.value)
+            ],
+        )
+        for k in keys
+    ]

@@ -45,11 +45,28 @@ _FAMILIES = [
 ]
 # Scripts that name their language (or a language the prior may refine within the family).
 _SCRIPT_LANGUAGE = {
-    "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja", "GREEK": "el", "HEBREW": "he",
-    "THAI": "th", "GEORGIAN": "ka", "ARMENIAN": "hy", "BENGALI": "bn", "TAMIL": "ta",
-    "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml", "GUJARATI": "gu", "GURMUKHI": "pa",
-    "ETHIOPIC": "am", "KHMER": "km", "LAO": "lo", "MYANMAR": "my", "SINHALA": "si",
-    "TIBETAN": "bo", "ORIYA": "or",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "GREEK": "el",
+    "HEBREW": "he",
+    "THAI": "th",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+    "BENGALI": "bn",
+    "TAMIL": "ta",
+    "TELUGU": "te",
+    "KANNADA": "kn",
+    "MALAYALAM": "ml",
+    "GUJARATI": "gu",
+    "GURMUKHI": "pa",
+    "ETHIOPIC": "am",
+    "KHMER": "km",
+    "LAO": "lo",
+    "MYANMAR": "my",
+    "SINHALA": "si",
+    "TIBETAN": "bo",
+    "ORIYA": "or",
 }
 _SORANI = set("ڕڵێۆەھ")
 _PERSIAN = set("پچژگکی")
@@ -69,7 +86,7 @@ _ready = None
 class Detection:
     language: str
     confidence: float
-    method: str   # "script" | "detector" | "prior" | "none"
+    method: str  # "script" | "detector" | "prior" | "none"
 
 
 def base_code(code: str | None) -> str:
@@ -107,7 +124,7 @@ def _factory():
         if not _ready:
             factory = DetectorFactory()
             factory.load_profile(PROFILES_DIRECTORY)
-            factory.set_seed(0)   # the same text always gets the same answer
+            factory.set_seed(0)  # the same text always gets the same answer
             _ready = factory
     return _ready
 
@@ -168,8 +185,12 @@ def detect_language(text: str, prior: str | None = None) -> Detection:
     if prior_code == UNDETERMINED:
         return Detection(top, round(probability, 3), "detector")
     prior_probability = sum(p for lang, p in guesses if lang == prior_code)
-    if (top == prior_code or prior_probability >= 0.2 or _same_family(top, prior_code, _TWINS)
-            or (_same_family(top, prior_code) and probability < 0.95)):
+    if (
+        top == prior_code
+        or prior_probability >= 0.2
+        or _same_family(top, prior_code, _TWINS)
+        or (_same_family(top, prior_code) and probability < 0.95)
+    ):
         return Detection(prior_code, round(max(prior_probability, 0.6), 3), "prior")
     if probability >= OVERRULE:
         return Detection(top, round(probability, 3), "detector")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
@@ -15,10 +15,11 @@ def _when(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO date (2025-05-31 or "
-                                 f"2025-05-31T18:00)") from exc
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date (2025-05-31 or 2025-05-31T18:00)"
+        ) from exc
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -34,21 +35,41 @@ def command() -> None:
 @command.command("open")
 @click.argument("document", required=False)
 @click.option("--id", "draft_id", type=int, help="Open this draft consultation instead.")
-@click.option("--revision", "revision_number", type=int,
-              help="Revision number to consult on (default: the latest published).")
+@click.option(
+    "--revision",
+    "revision_number",
+    type=int,
+    help="Revision number to consult on (default: the latest published).",
+)
 @click.option("--title", help="Title of the round (default: from the document and revision).")
 @click.option("--prompt", "prompts", multiple=True, help="A question to the community (repeat).")
 @click.option("--opens", help="Opening time, ISO (default: now).")
 @click.option("--closes", help="Closing time, ISO (default: open until closed).")
-@click.option("--language", "languages", multiple=True,
-              help="Watch the talk page of this language page too (repeat; default: the "
-                   "languages the document has translations in).")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    help="Watch the talk page of this language page too (repeat; default: the "
+    "languages the document has translations in).",
+)
 @click.option("--page", "pages", multiple=True, help="Watch this talk page too (repeat).")
 @click.option("--draft", is_flag=True, help="Create it as a draft, not open yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print the consultation as JSON.")
 @click.pass_obj
-def open_(obj, document, draft_id, revision_number, title, prompts, opens, closes, languages,
-          pages, draft, as_json) -> None:
+def open_(
+    obj,
+    document,
+    draft_id,
+    revision_number,
+    title,
+    prompts,
+    opens,
+    closes,
+    languages,
+    pages,
+    draft,
+    as_json,
+) -> None:
     """Open a consultation on DOCUMENT (its slug), or a draft with --id."""
     from services.consultations import service
     from services.documents.store import DocumentNotFound
@@ -61,11 +82,18 @@ def open_(obj, document, draft_id, revision_number, title, prompts, opens, close
                 consultation = service.start_consultation(session, draft_id)
             else:
                 consultation = service.open_consultation(
-                    session, document, revision_number=revision_number, title=title,
-                    prompts=prompts, opens_at=_when(opens), closes_at=_when(closes),
-                    languages=languages or None, pages=pages, draft=draft)
-        except (service.ConsultationError, service.ConsultationNotFound,
-                DocumentNotFound) as exc:
+                    session,
+                    document,
+                    revision_number=revision_number,
+                    title=title,
+                    prompts=prompts,
+                    opens_at=_when(opens),
+                    closes_at=_when(closes),
+                    languages=languages or None,
+                    pages=pages,
+                    draft=draft,
+                )
+        except (service.ConsultationError, service.ConsultationNotFound, DocumentNotFound) as exc:
             raise _fail(exc) from exc
         summary = service.summarize(session, consultation)
     _show(summary, as_json)
@@ -83,8 +111,10 @@ def close(obj, consultation: int) -> None:
             closed = service.close_consultation(session, consultation)
         except (service.ConsultationError, service.ConsultationNotFound) as exc:
             raise _fail(exc) from exc
-        click.echo(f"closed consultation #{closed.id} ({closed.title}) at "
-                   f"{closed.closes_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(
+            f"closed consultation #{closed.id} ({closed.title}) at "
+            f"{closed.closes_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 @command.command("watch")
@@ -114,17 +144,23 @@ def list_(obj, status: str | None, as_json: bool) -> None:
     from services.consultations.models import ConsultationStatus
 
     with obj.db.session() as session:
-        rows = [service.summarize(session, c) for c in service.list_consultations(
-            session, ConsultationStatus(status) if status else None)]
+        rows = [
+            service.summarize(session, c)
+            for c in service.list_consultations(
+                session, ConsultationStatus(status) if status else None
+            )
+        ]
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
         return
     if not rows:
         click.echo("no consultations")
     for row in rows:
-        click.echo(f"#{row['id']:<4} {row['status']:<8} {row['document']} "
-                   f"rev {row['revision']['number']}  {row['comments']:>5} comments  "
-                   f"{row['title']}")
+        click.echo(
+            f"#{row['id']:<4} {row['status']:<8} {row['document']} "
+            f"rev {row['revision']['number']}  {row['comments']:>5} comments  "
+            f"{row['title']}"
+        )
 
 
 @command.command("show")
@@ -137,8 +173,9 @@ def show(obj, consultation: int, as_json: bool) -> None:
 
     with obj.db.session() as session:
         try:
-            summary = service.summarize(session, service.require_consultation(session,
-                                                                              consultation))
+            summary = service.summarize(
+                session, service.require_consultation(session, consultation)
+            )
         except service.ConsultationNotFound as exc:
             raise _fail(exc) from exc
     _show(summary, as_json)
@@ -149,9 +186,11 @@ def _show(summary: dict, as_json: bool) -> None:
         click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
         return
     click.echo(f"consultation #{summary['id']}: {summary['title']}")
-    click.echo(f"  document {summary['document']}, revision {summary['revision']['number']} "
-               f"({summary['revision']['label']}); {summary['status']}; "
-               f"opens {summary['opens_at'] or '-'}; closes {summary['closes_at'] or '-'}")
+    click.echo(
+        f"  document {summary['document']}, revision {summary['revision']['number']} "
+        f"({summary['revision']['label']}); {summary['status']}; "
+        f"opens {summary['opens_at'] or '-'}; closes {summary['closes_at'] or '-'}"
+    )
     for prompt in summary["prompts"]:
         click.echo(f"  ? {prompt}")
     for page in summary["pages"]:
@@ -161,19 +200,26 @@ def _show(summary: dict, as_json: bool) -> None:
             for line in page["last_error"].splitlines()[:5]:
                 click.echo(f"    ! {line}")
     languages = ", ".join(f"{k} {v}" for k, v in summary["comments_by_language"].items())
-    click.echo(f"  {summary['comments']} comments ({languages or 'none'}), "
-               f"{summary['comments_hidden']} hidden")
+    click.echo(
+        f"  {summary['comments']} comments ({languages or 'none'}), "
+        f"{summary['comments_hidden']} hidden"
+    )
     last = summary["last_harvest"]
     if last:
-        click.echo(f"  last harvest {last['finished_at']}: {last['outcome']}, "
-                   f"{last['comments_new']} new, {last['comments_edited']} edited, "
-                   f"{last['comments_hidden']} hidden")
+        click.echo(
+            f"  last harvest {last['finished_at']}: {last['outcome']}, "
+            f"{last['comments_new']} new, {last['comments_edited']} edited, "
+            f"{last['comments_hidden']} hidden"
+        )
 
 
 @click.command("harvest")
 @click.argument("consultation", type=int)
-@click.option("--no-lock", is_flag=True,
-              help="Run without the Redis lock (only when no worker can be running).")
+@click.option(
+    "--no-lock",
+    is_flag=True,
+    help="Run without the Redis lock (only when no worker can be running).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def harvest(obj, consultation: int, no_lock: bool, as_json: bool) -> None:
@@ -194,9 +240,11 @@ def harvest(obj, consultation: int, no_lock: bool, as_json: bool) -> None:
     except (HarvestError, HarvestRefused, HarvestLocked) as exc:
         raise _fail(exc) from exc
     except RedisError as exc:
-        raise click.ClickException(f"cannot take the harvest lock in Redis at "
-                                   f"{obj.config.redis_url}: {exc} (start the stack, or "
-                                   f"use --no-lock if no worker runs)") from exc
+        raise click.ClickException(
+            f"cannot take the harvest lock in Redis at "
+            f"{obj.config.redis_url}: {exc} (start the stack, or "
+            f"use --no-lock if no worker runs)"
+        ) from exc
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
         return
@@ -204,8 +252,9 @@ def harvest(obj, consultation: int, no_lock: bool, as_json: bool) -> None:
     for problem in report.problems[:20]:
         click.echo(f"  ! {problem}")
     if len(report.problems) > 20:
-        click.echo(f"  ! ... {len(report.problems) - 20} more (convene consultation show "
-                   f"{consultation})")
+        click.echo(
+            f"  ! ... {len(report.problems) - 20} more (convene consultation show {consultation})"
+        )
 
 
 extra_commands = [harvest]

@@ -44,9 +44,11 @@ def load(obj, files: tuple[str, ...]) -> None:
         for source in parsed:
             revision, created = load_parsed(session, source)
             state = "created" if created else "unchanged"
-            click.echo(f"{state:<9} {source.slug}: revision {revision.number} "
-                       f"({revision.status.value}, {len(revision.units)} units, "
-                       f"label {revision.label!r})")
+            click.echo(
+                f"{state:<9} {source.slug}: revision {revision.number} "
+                f"({revision.status.value}, {len(revision.units)} units, "
+                f"label {revision.label!r})"
+            )
 
 
 @click.command("revisions")
@@ -66,12 +68,14 @@ def revisions(obj, document: str) -> None:
         for revision in list_revisions(session, doc):
             numbers[revision.id] = revision.number
             parent = numbers.get(revision.parent_id)
-            published = (f" published {revision.published_at:%Y-%m-%d}"
-                         if revision.published_at else "")
-            click.echo(f"  {revision.number:>3}  {revision.status.value:<10} "
-                       f"{revision.created_at:%Y-%m-%d %H:%M}  {len(revision.units):>3} units  "
-                       f"{revision.label}"
-                       + (f"  (from {parent})" if parent else "") + published)
+            published = (
+                f" published {revision.published_at:%Y-%m-%d}" if revision.published_at else ""
+            )
+            click.echo(
+                f"  {revision.number:>3}  {revision.status.value:<10} "
+                f"{revision.created_at:%Y-%m-%d %H:%M}  {len(revision.units):>3} units  "
+                f"{revision.label}" + (f"  (from {parent})" if parent else "") + published
+            )
             if revision.summary:
                 summary = " ".join(revision.summary.split())
                 click.echo(f"       {summary[:100]}{'…' if len(summary) > 100 else ''}")
@@ -79,14 +83,16 @@ def revisions(obj, document: str) -> None:
 
 @click.command("diff")
 @click.argument("document")
-@click.option("--from", "from_", type=int, help="Older revision number (default: the "
-              "parent of --to).")
+@click.option(
+    "--from", "from_", type=int, help="Older revision number (default: the parent of --to)."
+)
 @click.option("--to", type=int, help="Newer revision number (default: the latest).")
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged units.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured diff as JSON.")
 @click.pass_obj
-def diff(obj, document: str, from_: int | None, to: int | None, show_all: bool,
-         as_json: bool) -> None:
+def diff(
+    obj, document: str, from_: int | None, to: int | None, show_all: bool, as_json: bool
+) -> None:
     """Show what changed in DOCUMENT between two revisions, word by word."""
     from services.documents.diff import diff_revisions, render_text
     from services.documents.store import (
@@ -101,8 +107,11 @@ def diff(obj, document: str, from_: int | None, to: int | None, show_all: bool,
     with obj.db.session() as session:
         try:
             doc = require_document(session, document)
-            new = require_revision(session, doc, to) if to is not None \
+            new = (
+                require_revision(session, doc, to)
+                if to is not None
                 else latest_revision(session, doc)
+            )
             if new is None:
                 raise click.ClickException(f"document {doc.slug!r} has no revision yet")
             if from_ is None:
@@ -111,18 +120,30 @@ def diff(obj, document: str, from_: int | None, to: int | None, show_all: bool,
                 if old is None:
                     raise click.ClickException(
                         f"revision {new.number} of {doc.slug!r} has no earlier revision; "
-                        "give --from")
+                        "give --from"
+                    )
             else:
                 old = require_revision(session, doc, from_)
         except (DocumentNotFound, RevisionNotFound) as exc:
             raise click.ClickException(str(exc)) from exc
         result = diff_revisions(old, new)
         if as_json:
-            click.echo(json.dumps({"document": doc.slug, "from": old.number, "to": new.number,
-                                   **result.to_dict()}, ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "document": doc.slug,
+                        "from": old.number,
+                        "to": new.number,
+                        **result.to_dict(),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
-        click.echo(f"{doc.slug}: revision {old.number} ({old.label}) → "
-                   f"revision {new.number} ({new.label})")
+        click.echo(
+            f"{doc.slug}: revision {old.number} ({old.label}) → revision {new.number} ({new.label})"
+        )
         click.echo(render_text(result, show_unchanged=show_all))
 
 
@@ -145,8 +166,11 @@ def render(obj, document: str, number: int | None, translate: bool) -> None:
     with obj.db.session() as session:
         try:
             doc = require_document(session, document)
-            revision = require_revision(session, doc, number) if number is not None \
+            revision = (
+                require_revision(session, doc, number)
+                if number is not None
                 else latest_revision(session, doc)
+            )
         except (DocumentNotFound, RevisionNotFound) as exc:
             raise click.ClickException(str(exc)) from exc
         if revision is None:

@@ -14,8 +14,12 @@ import click
 
 
 @click.command("demo")
-@click.option("--health-timeout", default=90.0, show_default=True,
-              help="Seconds to wait for /health to report the database, Redis and the wiki up.")
+@click.option(
+    "--health-timeout",
+    default=90.0,
+    show_default=True,
+    help="Seconds to wait for /health to report the database, Redis and the wiki up.",
+)
 @click.pass_obj
 def command(obj, health_timeout: float) -> None:
     """Bring the local stack up, load the content, and print the wiki and service URLs."""
@@ -42,8 +46,10 @@ def command(obj, health_timeout: float) -> None:
     click.echo(json.dumps(health, indent=1, sort_keys=True))
     click.echo(f"logs:     {stack.logs}/   stop with: convene stack down (or make stack-down)")
     if code != 200:
-        raise click.ClickException(f"/health did not report all parts up within "
-                                   f"{health_timeout:.0f} s (see the logs above)")
+        raise click.ClickException(
+            f"/health did not report all parts up within "
+            f"{health_timeout:.0f} s (see the logs above)"
+        )
 
 
 def load_content(obj, stack) -> list[str]:
@@ -58,8 +64,10 @@ def load_content(obj, stack) -> list[str]:
         for path in bundled_sources():
             revision, created = load_source(session, path)
             state = "loaded" if created else "unchanged"
-            lines.append(f"content:  {state:<9} {revision.document.slug} "
-                         f"revision {revision.number} ({revision.status.value})")
+            lines.append(
+                f"content:  {state:<9} {revision.document.slug} "
+                f"revision {revision.number} ({revision.status.value})"
+            )
     return lines
 
 
@@ -68,9 +76,15 @@ def publish(obj, stack) -> list[str]:
     from bots.publish import publish_documents
 
     results = publish_documents(obj.config, DEMO_DOCUMENTS, db=obj.db)
-    return [line for r in results
-            for line in (r.summary_line(), f"  page:      {r.source_url}",
-                         f"  changelog: {r.changelog_url}")]
+    return [
+        line
+        for r in results
+        for line in (
+            r.summary_line(),
+            f"  page:      {r.source_url}",
+            f"  changelog: {r.changelog_url}",
+        )
+    ]
 
 
 def open_consultation(obj, stack) -> list[str]:
@@ -86,10 +100,12 @@ def create_triager(obj, stack) -> list[str]:
 
     with obj.db.session() as session:
         name, password = ensure_demo_triager(session)
-    return [f"dashboard: {stack.web_url}/dashboard/",
-            f"  sign in at {stack.web_url}/auth/signin as {name!r} with password {password!r}",
-            "  (a new password is set each time `make demo` runs; "
-            "`convene user add NAME --role triager` makes more accounts)"]
+    return [
+        f"dashboard: {stack.web_url}/dashboard/",
+        f"  sign in at {stack.web_url}/auth/signin as {name!r} with password {password!r}",
+        "  (a new password is set each time `make demo` runs; "
+        "`convene user add NAME --role triager` makes more accounts)",
+    ]
 
 
 DEMO_DOCUMENTS = ["leadership-definition", "leadership-development-plan"]

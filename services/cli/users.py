@@ -14,14 +14,29 @@ def command() -> None:
 
 @command.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "triager", "admin"]), required=True,
-              help="viewer reads; triager also triages; admin does everything everywhere.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input (else one is generated and shown once).")
-@click.option("--wiki", is_flag=True,
-              help="The account signs in with the wiki account of the same name (OAuth 2); no password.")
-@click.option("--consultation", "consultations", type=int, multiple=True,
-              help="Limit the account to this consultation (repeatable); default: all consultations.")
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "triager", "admin"]),
+    required=True,
+    help="viewer reads; triager also triages; admin does everything everywhere.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (else one is generated and shown once).",
+)
+@click.option(
+    "--wiki",
+    is_flag=True,
+    help="The account signs in with the wiki account of the same name (OAuth 2); no password.",
+)
+@click.option(
+    "--consultation",
+    "consultations",
+    type=int,
+    multiple=True,
+    help="Limit the account to this consultation (repeatable); default: all consultations.",
+)
 @click.pass_obj
 def add(obj, name: str, role: str, password_stdin: bool, wiki: bool, consultations) -> None:
     """Create the account NAME with a role."""
@@ -45,9 +60,14 @@ def add(obj, name: str, role: str, password_stdin: bool, wiki: bool, consultatio
             if s.get(Consultation, cid) is None:
                 raise click.ClickException(f"--consultation {cid}: no such consultation")
         try:
-            user = create_user(s, name, Role(role), password=password,
-                               kind=AccountKind.MEDIAWIKI if wiki else AccountKind.LOCAL,
-                               consultations=list(consultations))
+            user = create_user(
+                s,
+                name,
+                Role(role),
+                password=password,
+                kind=AccountKind.MEDIAWIKI if wiki else AccountKind.LOCAL,
+                consultations=list(consultations),
+            )
         except UserError as exc:
             raise click.ClickException(str(exc)) from exc
         scope = ", ".join(map(str, consultations)) if consultations else "all consultations"
@@ -70,8 +90,9 @@ def token(obj, name: str, label: str) -> None:
         except UserError as exc:
             raise click.ClickException(str(exc)) from exc
         row, raw = issue_token(s, user, label)
-        click.echo(f"token {row.id} for {user.name!r} (send as 'Authorization: Bearer <token>'):",
-                   err=True)
+        click.echo(
+            f"token {row.id} for {user.name!r} (send as 'Authorization: Bearer <token>'):", err=True
+        )
     click.echo(raw)
 
 

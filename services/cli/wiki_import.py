@@ -7,8 +7,13 @@ import click
 
 @click.command("import")
 @click.argument("page")
-@click.option("--document", "document_slug", default=None, metavar="SLUG",
-              help="Document to import into (default: the one published on PAGE).")
+@click.option(
+    "--document",
+    "document_slug",
+    default=None,
+    metavar="SLUG",
+    help="Document to import into (default: the one published on PAGE).",
+)
 @click.pass_obj
 def command(obj, page: str, document_slug: str | None) -> None:
     """Read PAGE from the wiki as it stands into a new draft revision of its document.
@@ -25,12 +30,16 @@ def command(obj, page: str, document_slug: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     who = f" by {result.user}" if result.user else ""
     if result.created:
-        click.echo(f"imported {result.title} (wiki r{result.wiki_revid}{who}) into "
-                   f"{result.document} as draft revision {result.revision_number}")
+        click.echo(
+            f"imported {result.title} (wiki r{result.wiki_revid}{who}) into "
+            f"{result.document} as draft revision {result.revision_number}"
+        )
         if result.diff is not None:
             click.echo(result.diff_text())
     else:
-        click.echo(f"{result.title} (wiki r{result.wiki_revid}{who}) holds the same units as "
-                   f"{result.document} revision {result.revision_number}: nothing new to store")
+        click.echo(
+            f"{result.title} (wiki r{result.wiki_revid}{who}) holds the same units as "
+            f"{result.document} revision {result.revision_number}: nothing new to store"
+        )
     if result.resolved_drifts:
         click.echo(f"resolved {result.resolved_drifts} drift(s) on {result.title}")

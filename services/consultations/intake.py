@@ -33,12 +33,24 @@ from services.analysis.language import detect_language
 from services.consultations.models import CommentOrigin, Consultation, WatchedPage
 from services.documents.models import Revision, RevisionStatus, utcnow
 from services.feedback.anchoring import UnitIndex, UnitText, find_anchors, revision_current_at
-from services.feedback.models import (Anchor, AnchorMethod, Comment, CommentSource,
-                                      CommentVersion, HiddenReason, hidden_item_id, is_hidden_id)
+from services.feedback.models import (
+    Anchor,
+    AnchorMethod,
+    Comment,
+    CommentSource,
+    CommentVersion,
+    HiddenReason,
+    hidden_item_id,
+    is_hidden_id,
+)
 
 # The most severe reason wins when several apply.
-_SEVERITY = {HiddenReason.REMOVED: 1, HiddenReason.USER_HIDDEN: 2,
-             HiddenReason.TEXT_HIDDEN: 3, HiddenReason.SUPPRESSED: 4}
+_SEVERITY = {
+    HiddenReason.REMOVED: 1,
+    HiddenReason.USER_HIDDEN: 2,
+    HiddenReason.TEXT_HIDDEN: 3,
+    HiddenReason.SUPPRESSED: 4,
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,7 @@ class SeenComment:
 
     item_id: str
     author: str
-    posted_at: datetime          # UTC, naive
+    posted_at: datetime  # UTC, naive
     text_html: str
     text_plain: str
     parent_item_id: str | None = None
@@ -88,7 +100,7 @@ class PageSnapshot:
     """A watched page at one revision: its comments and the revisions since the last look."""
 
     title: str
-    revid: int | None                 # None: the page no longer exists
+    revid: int | None  # None: the page no longer exists
     comments: list[SeenComment] = field(default_factory=list)
     revisions: list[RevisionInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -103,7 +115,7 @@ class IntakeCounts:
     unchanged: int = 0
     outside_window: int = 0
 
-    def __iadd__(self, other: "IntakeCounts") -> "IntakeCounts":
+    def __iadd__(self, other: IntakeCounts) -> IntakeCounts:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
@@ -132,10 +144,13 @@ def origin_revision(comment: SeenComment, revisions: Sequence[RevisionInfo]) -> 
     timed = sorted((r for r in revisions if r.timestamp is not None), key=lambda r: r.revid)
     same = [r for r in timed if _minute(r.timestamp) == minute]
     later = [r for r in timed if r.timestamp >= minute]
-    for group, test in ((same, lambda r: _same_user(r.user, comment.author)),
-                        (same, lambda r: r.userhidden),
-                        (later, lambda r: _same_user(r.user, comment.author)),
-                        (same, lambda r: True), (later, lambda r: True)):
+    for group, test in (
+        (same, lambda r: _same_user(r.user, comment.author)),
+        (same, lambda r: r.userhidden),
+        (later, lambda r: _same_user(r.user, comment.author)),
+        (same, lambda r: True),
+        (later, lambda r: True),
+    ):
         for r in group:
             if test(r):
                 return r.revid
@@ -145,26 +160,35 @@ def origin_revision(comment: SeenComment, revisions: Sequence[RevisionInfo]) -> 
 class FeedbackIntake:
     """One consultation's harvested comments, updated from what the wiki shows."""
 
-    def __init__(self, session: Session, consultation: Consultation,
-                 now: datetime | None = None):
+    def __init__(self, session: Session, consultation: Consultation, now: datetime | None = None):
         self.session = session
         self.consultation = consultation
         self.now = now or utcnow().replace(microsecond=0)
         self.lower = _minute(consultation.opens_at) if consultation.opens_at else None
         # A comment signed in the closing minute still counts.
-        self.upper = (_minute(consultation.closes_at) + timedelta(minutes=1)
-                      if consultation.closes_at else None)
+        self.upper = (
+            _minute(consultation.closes_at) + timedelta(minutes=1)
+            if consultation.closes_at
+            else None
+        )
         comments = session.scalars(
-            select(Comment).where(Comment.consultation_id == consultation.id,
-                                  Comment.source == CommentSource.TALK_PAGE)
-            .options(selectinload(Comment.anchors)))
+            select(Comment)
+            .where(
+                Comment.consultation_id == consultation.id,
+                Comment.source == CommentSource.TALK_PAGE,
+            )
+            .options(selectinload(Comment.anchors))
+        )
         self.by_page: dict[str, dict[str, Comment]] = defaultdict(dict)
         for comment in comments:
             self.by_page[comment.page_title][comment.item_id] = comment
-        self.origins: dict[int, int | None] = dict(session.execute(
-            select(CommentOrigin.comment_id, CommentOrigin.revid).join(
-                Comment, Comment.id == CommentOrigin.comment_id).where(
-                Comment.consultation_id == consultation.id)).all())
+        self.origins: dict[int, int | None] = dict(
+            session.execute(
+                select(CommentOrigin.comment_id, CommentOrigin.revid)
+                .join(Comment, Comment.id == CommentOrigin.comment_id)
+                .where(Comment.consultation_id == consultation.id)
+            ).all()
+        )
         self._indexes: dict[int | None, UnitIndex] = {}
         self._revisions: list[tuple[int, datetime | None]] | None = None
 
@@ -172,10 +196,14 @@ class FeedbackIntake:
 
     def _document_revisions(self) -> list[tuple[int, datetime | None]]:
         if self._revisions is None:
-            self._revisions = list(self.session.execute(
-                select(Revision.id, Revision.published_at).where(
-                    Revision.document_id == self.consultation.document_id,
-                    Revision.status != RevisionStatus.DRAFT)).all())
+            self._revisions = list(
+                self.session.execute(
+                    select(Revision.id, Revision.published_at).where(
+                        Revision.document_id == self.consultation.document_id,
+                        Revision.status != RevisionStatus.DRAFT,
+                    )
+                ).all()
+            )
         return self._revisions
 
     def _index(self, revision_id: int | None) -> UnitIndex:
@@ -195,20 +223,29 @@ class FeedbackIntake:
             from services.translations.models import UnitTranslation
         except ImportError:
             return texts
-        for tr in self.session.scalars(select(UnitTranslation).where(
+        for tr in self.session.scalars(
+            select(UnitTranslation).where(
                 UnitTranslation.document_id == revision.document_id,
-                UnitTranslation.unit_key.in_(list(kinds)))):
-            texts.append(UnitText(tr.unit_key, plain_text(tr.text), kinds[tr.unit_key],
-                                  tr.language))
+                UnitTranslation.unit_key.in_(list(kinds)),
+            )
+        ):
+            texts.append(
+                UnitText(tr.unit_key, plain_text(tr.text), kinds[tr.unit_key], tr.language)
+            )
         return texts
 
     def _describe(self, comment: Comment, seen: SeenComment, page: WatchedPage) -> None:
         """Language, document revision and anchors of a comment's current text."""
         comment.language = detect_language(seen.text_plain, prior=page.language).language
         comment.revision_id = revision_current_at(
-            self._document_revisions(), seen.posted_at, self.consultation.revision_id)
-        matches = find_anchors(self._index(comment.revision_id), text=seen.text_plain,
-                               html=seen.text_html, heading=seen.heading)
+            self._document_revisions(), seen.posted_at, self.consultation.revision_id
+        )
+        matches = find_anchors(
+            self._index(comment.revision_id),
+            text=seen.text_plain,
+            html=seen.text_html,
+            heading=seen.heading,
+        )
         kept = [a for a in comment.anchors if a.method is AnchorMethod.WIDGET]
         by_key = {a.unit_key: a for a in comment.anchors}
         anchors = list(kept)
@@ -221,18 +258,21 @@ class FeedbackIntake:
             anchor.method, anchor.confidence = m.method, m.confidence
             anchor.revision_id = comment.revision_id
             anchors.append(anchor)
-        if [(a.unit_key, a.method, a.confidence) for a in anchors] != \
-                [(a.unit_key, a.method, a.confidence) for a in comment.anchors]:
+        if [(a.unit_key, a.method, a.confidence) for a in anchors] != [
+            (a.unit_key, a.method, a.confidence) for a in comment.anchors
+        ]:
             comment.anchors = anchors
 
     # -- snapshots --------------------------------------------------------------------------
 
     def _in_window(self, posted_at: datetime) -> bool:
-        return ((self.lower is None or posted_at >= self.lower)
-                and (self.upper is None or posted_at < self.upper))
+        return (self.lower is None or posted_at >= self.lower) and (
+            self.upper is None or posted_at < self.upper
+        )
 
-    def _fill(self, comment: Comment, seen: SeenComment, page: WatchedPage,
-              revid: int | None) -> None:
+    def _fill(
+        self, comment: Comment, seen: SeenComment, page: WatchedPage, revid: int | None
+    ) -> None:
         comment.page_title = page.title
         comment.item_id = seen.item_id
         comment.parent_item_id = seen.parent_item_id
@@ -259,8 +299,9 @@ class FeedbackIntake:
         """Bring the stored comments of ``page`` in line with ``snapshot``."""
         return self.apply_snapshots([(page, snapshot)])
 
-    def apply_snapshots(self, snapshots: Sequence[tuple[WatchedPage, PageSnapshot]]
-                        ) -> IntakeCounts:
+    def apply_snapshots(
+        self, snapshots: Sequence[tuple[WatchedPage, PageSnapshot]]
+    ) -> IntakeCounts:
         """Apply several pages at once, so a thread archived to another page keeps its record."""
         counts = IntakeCounts()
         # 1. What is no longer where it was: kept aside, in case it turns up elsewhere.
@@ -272,8 +313,7 @@ class FeedbackIntake:
             for comment in self.by_page[page.title].values():
                 if comment.hidden_reason is None and comment.item_id not in ids:
                     vanished_ids[comment.item_id] = comment
-                    vanished_sigs.setdefault(_signature(comment.author, comment.posted_at),
-                                             comment)
+                    vanished_sigs.setdefault(_signature(comment.author, comment.posted_at), comment)
         removed_ids, removed_sigs = self._removed_index()
         new_origins: list[tuple[Comment, int | None]] = []
         # 2. Everything seen: updated in place, moved, brought back or new.
@@ -283,8 +323,10 @@ class FeedbackIntake:
             for seen in snapshot.comments:
                 seen = self._redacted(seen, stored)
                 if seen.item_id in seen_ids:
-                    snapshot.problems.append(f"{page.title}: the id {seen.item_id} appears "
-                                             f"twice; only the first comment with it was kept")
+                    snapshot.problems.append(
+                        f"{page.title}: the id {seen.item_id} appears "
+                        f"twice; only the first comment with it was kept"
+                    )
                     continue
                 seen_ids.add(seen.item_id)
                 comment = stored.get(seen.item_id) or stored.get(hidden_item_id(seen.item_id))
@@ -307,8 +349,9 @@ class FeedbackIntake:
                 if not self._in_window(seen.posted_at):
                     counts.outside_window += 1
                     continue
-                comment = Comment(consultation_id=self.consultation.id,
-                                  source=CommentSource.TALK_PAGE, anchors=[])
+                comment = Comment(
+                    consultation_id=self.consultation.id, source=CommentSource.TALK_PAGE, anchors=[]
+                )
                 self._fill(comment, seen, page, snapshot.revid)
                 self.session.add(comment)
                 stored[comment.item_id] = comment
@@ -326,8 +369,9 @@ class FeedbackIntake:
             for comment, revid in new_origins:
                 self.session.add(CommentOrigin(comment_id=comment.id, revid=revid))
                 self.origins[comment.id] = revid
-        flagged = {r.revid: r for _, snap in snapshots for r in snap.revisions
-                   if r.reason or r.text_reason}
+        flagged = {
+            r.revid: r for _, snap in snapshots for r in snap.revisions if r.reason or r.text_reason
+        }
         if flagged:
             counts.hidden += self.apply_flags(flagged)
         return counts
@@ -337,8 +381,14 @@ class FeedbackIntake:
         comment.page_title = page.title
         self.by_page[page.title][comment.item_id] = comment
 
-    def _update(self, comment: Comment, seen: SeenComment, page: WatchedPage,
-                revid: int | None, counts: IntakeCounts) -> None:
+    def _update(
+        self,
+        comment: Comment,
+        seen: SeenComment,
+        page: WatchedPage,
+        revid: int | None,
+        counts: IntakeCounts,
+    ) -> None:
         """A comment seen again: brought back, re-versioned, or only re-placed."""
         stored = self.by_page[page.title]
         if comment.hidden_reason is HiddenReason.REMOVED:
@@ -349,11 +399,16 @@ class FeedbackIntake:
             stored[comment.item_id] = comment
             counts.restored += 1
         elif comment.hidden_reason is not None:
-            counts.unchanged += 1   # hidden on the wiki's authority: never filled again
+            counts.unchanged += 1  # hidden on the wiki's authority: never filled again
         elif _plain_key(comment.text_plain) != _plain_key(seen.text_plain):
-            comment.versions.append(CommentVersion(
-                text_html=comment.text_html, text_plain=comment.text_plain,
-                wiki_revid=comment.wiki_revid, seen_at=self.now))
+            comment.versions.append(
+                CommentVersion(
+                    text_html=comment.text_html,
+                    text_plain=comment.text_plain,
+                    wiki_revid=comment.wiki_revid,
+                    seen_at=self.now,
+                )
+            )
             stored.pop(comment.item_id, None)
             self._fill(comment, seen, page, revid)
             stored[comment.item_id] = comment
@@ -368,17 +423,22 @@ class FeedbackIntake:
 
     def _update_place(self, comment: Comment, seen: SeenComment) -> None:
         """A renamed section or a re-indented reply changes where, not what: no new version."""
-        for attr, value in (("heading", seen.heading), ("parent_item_id", seen.parent_item_id),
-                            ("level", seen.level)):
+        for attr, value in (
+            ("heading", seen.heading),
+            ("parent_item_id", seen.parent_item_id),
+            ("level", seen.level),
+        ):
             if getattr(comment, attr) != value:
                 setattr(comment, attr, value)
-        if comment.text_html != seen.text_html:   # e.g. a red link turned blue
+        if comment.text_html != seen.text_html:  # e.g. a red link turned blue
             comment.text_html = seen.text_html
 
     def _hide(self, comment: Comment, reason: HiddenReason) -> bool:
         """Hide ``comment`` for ``reason`` unless it is already hidden for a graver one."""
-        if comment.hidden_reason is not None and \
-                _SEVERITY[comment.hidden_reason] >= _SEVERITY[reason]:
+        if (
+            comment.hidden_reason is not None
+            and _SEVERITY[comment.hidden_reason] >= _SEVERITY[reason]
+        ):
             return False
         comment.hidden_reason = reason
         comment.hidden_at = comment.hidden_at or self.now
@@ -440,8 +500,11 @@ class FeedbackIntake:
                 last = revisions.get(comment.wiki_revid or -1)
                 # The last text seen counts once the comment has left the page: the current
                 # revision's text can never be hidden, so it is still public while shown.
-                if (last is not None and last.text_reason
-                        and comment.hidden_reason is HiddenReason.REMOVED):
+                if (
+                    last is not None
+                    and last.text_reason
+                    and comment.hidden_reason is HiddenReason.REMOVED
+                ):
                     reasons.append(last.text_reason)
                 if reasons and self._hide(comment, max(reasons, key=_SEVERITY.get)):
                     changed += 1
@@ -456,8 +519,12 @@ def revids_to_check(session: Session, consultation_id: int, titles: Iterable[str
     rows = session.execute(
         select(Comment.hidden_reason, Comment.wiki_revid, CommentOrigin.revid)
         .outerjoin(CommentOrigin, CommentOrigin.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation_id, Comment.page_title.in_(titles),
-               Comment.source == CommentSource.TALK_PAGE))
+        .where(
+            Comment.consultation_id == consultation_id,
+            Comment.page_title.in_(titles),
+            Comment.source == CommentSource.TALK_PAGE,
+        )
+    )
     revids: set[int] = set()
     for reason, last_revid, origin in rows:
         if reason in (None, HiddenReason.REMOVED, HiddenReason.USER_HIDDEN) and origin:

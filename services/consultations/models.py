@@ -29,7 +29,8 @@ class Consultation(Base):
     # The questions the working group asks the community.
     prompts: Mapped[list] = mapped_column(default=list)
     status: Mapped[ConsultationStatus] = mapped_column(
-        _enum(ConsultationStatus, "consultation_status"), default=ConsultationStatus.DRAFT)
+        _enum(ConsultationStatus, "consultation_status"), default=ConsultationStatus.DRAFT
+    )
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -38,7 +39,8 @@ class Consultation(Base):
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     pages: Mapped[list[WatchedPage]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="WatchedPage.id")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="WatchedPage.id"
+    )
 
 
 class WatchedPage(Base):
@@ -60,9 +62,9 @@ class WatchedPage(Base):
 
 
 class HarvestOutcome(enum.Enum):
-    OK = "ok"              # every watched page read (and parsed where it changed)
-    PARTIAL = "partial"    # some pages could not be read or parsed; see problems
-    FAILED = "failed"      # the wiki could not be asked at all
+    OK = "ok"  # every watched page read (and parsed where it changed)
+    PARTIAL = "partial"  # some pages could not be read or parsed; see problems
+    FAILED = "failed"  # the wiki could not be asked at all
 
 
 class HarvestRun(Base):
@@ -75,7 +77,8 @@ class HarvestRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[HarvestOutcome] = mapped_column(
-        _enum(HarvestOutcome, "harvest_outcome"), default=HarvestOutcome.OK)
+        _enum(HarvestOutcome, "harvest_outcome"), default=HarvestOutcome.OK
+    )
     pages_checked: Mapped[int] = mapped_column(default=0)
     pages_parsed: Mapped[int] = mapped_column(default=0)
     requests: Mapped[int] = mapped_column(default=0)
@@ -93,6 +96,7 @@ class CommentOrigin(Base):
     __tablename__ = "comment_origins"
 
     comment_id: Mapped[int] = mapped_column(
-        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
     # None when the revision could not be told (e.g. older than the history read).
     revid: Mapped[int | None]

@@ -98,11 +98,22 @@ def diff_units(old_units: Sequence[Any], new_units: Sequence[Any]) -> RevisionDi
     for change in compare(old_units, new_units):
         old_text = change.old.text if change.old is not None else None
         new_text = change.new.text if change.new is not None else None
-        words = (word_diff(old_text, new_text)
-                 if old_text is not None and new_text is not None and old_text != new_text
-                 else [])
-        ops.append(UnitOp(change.status, change.key, change.unit.kind.value, old_text,
-                          new_text, change.moved, words))
+        words = (
+            word_diff(old_text, new_text)
+            if old_text is not None and new_text is not None and old_text != new_text
+            else []
+        )
+        ops.append(
+            UnitOp(
+                change.status,
+                change.key,
+                change.unit.kind.value,
+                old_text,
+                new_text,
+                change.moved,
+                words,
+            )
+        )
     return RevisionDiff(ops)
 
 
@@ -138,8 +149,9 @@ def render_text(diff: RevisionDiff, *, show_unchanged: bool = False) -> str:
     for op in diff.ops:
         if op.status is LineageStatus.UNCHANGED and not show_unchanged:
             continue
-        label = op.status.value + (" and moved" if op.moved and op.status is
-                                   LineageStatus.CHANGED else "")
+        label = op.status.value + (
+            " and moved" if op.moved and op.status is LineageStatus.CHANGED else ""
+        )
         head = f"{_MARKS[op.status]} [{op.key}] {op.kind}, {label}: "
         if op.status is LineageStatus.CHANGED and op.old_text != op.new_text:
             body = inline_word_diff(op.words)

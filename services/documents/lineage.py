@@ -83,8 +83,10 @@ def new_key(text: str, taken: set[str] | frozenset[str]) -> str:
 
 
 # Words, punctuation, and single characters of scripts written without spaces.
-_TOKEN_RE = re.compile(r"[\u0E00-\u0EFF\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]"
-                       r"|\w+|[^\w\s]")
+_TOKEN_RE = re.compile(
+    r"[\u0E00-\u0EFF\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]"
+    r"|\w+|[^\w\s]"
+)
 
 
 def tokens(text: str) -> list[str]:
@@ -104,9 +106,13 @@ def _ratio(matcher: difflib.SequenceMatcher, floor: float) -> float:
     return matcher.ratio()
 
 
-def match_units(previous: Sequence[Any], drafts: Sequence[Any], *,
-                known_keys: Iterable[str] = (),
-                threshold: float = SIMILARITY_THRESHOLD) -> list[str]:
+def match_units(
+    previous: Sequence[Any],
+    drafts: Sequence[Any],
+    *,
+    known_keys: Iterable[str] = (),
+    threshold: float = SIMILARITY_THRESHOLD,
+) -> list[str]:
     """Give each draft a key: the key of the previous unit it continues, or a fresh one."""
     known = set(known_keys) | {u.key for u in previous}
     prev_index = {u.key: i for i, u in enumerate(previous)}
@@ -142,19 +148,23 @@ def match_units(previous: Sequence[Any], drafts: Sequence[Any], *,
     open_drafts = [i for i in range(len(drafts)) if keys[i] is None]
     open_prev = [j for j in range(len(previous)) if j not in used_prev]
     if open_drafts and open_prev:
-        anchors = sorted((i, prev_index[k]) for i, k in enumerate(keys)
-                         if k is not None and k in prev_index)
+        anchors = sorted(
+            (i, prev_index[k]) for i, k in enumerate(keys) if k is not None and k in prev_index
+        )
         prev_tokens = {j: tokens(previous[j].text) for j in open_prev}
         scored = []
         for i in open_drafts:
             low, high = _gap(anchors, i, len(previous))
             matcher = difflib.SequenceMatcher(None, autojunk=False)
             matcher.set_seq2(tokens(drafts[i].text))  # difflib caches what it learns of seq2
-            in_gap = open_prev[bisect.bisect_right(open_prev, low):
-                               bisect.bisect_left(open_prev, high)]
+            in_gap = open_prev[
+                bisect.bisect_right(open_prev, low) : bisect.bisect_left(open_prev, high)
+            ]
             best = 0.0
-            for group, bonus in ((_window(in_gap, i, len(drafts), len(previous)), ORDER_BONUS),
-                                 (_window(open_prev, i, len(drafts), len(previous)), 0.0)):
+            for group, bonus in (
+                (_window(in_gap, i, len(drafts), len(previous)), ORDER_BONUS),
+                (_window(open_prev, i, len(drafts), len(previous)), 0.0),
+            ):
                 if best >= SURE_RATIO:
                     break  # an edit in place: no need to look further away
                 for j in group:
@@ -187,7 +197,7 @@ def _window(open_prev: list[int], i: int, n_drafts: int, n_previous: int) -> lis
         return open_prev
     expected = i * n_previous / max(n_drafts, 1)
     centre = bisect.bisect_left(open_prev, expected)
-    return open_prev[max(0, centre - CANDIDATE_WINDOW):centre + CANDIDATE_WINDOW]
+    return open_prev[max(0, centre - CANDIDATE_WINDOW) : centre + CANDIDATE_WINDOW]
 
 
 def _text_key(unit: Any, same_kind: bool) -> tuple:
@@ -204,8 +214,8 @@ def _gap(anchors: list[tuple[int, int]], i: int, n_previous: int) -> tuple[int, 
 
 def longest_increasing_subsequence(values: Sequence[int]) -> set[int]:
     """Indices (into ``values``) of one longest strictly increasing subsequence, O(n log n)."""
-    tails: list[int] = []          # values at the ends of the best runs of each length
-    tail_index: list[int] = []     # where those values sit in ``values``
+    tails: list[int] = []  # values at the ends of the best runs of each length
+    tail_index: list[int] = []  # where those values sit in ``values``
     parent = [-1] * len(values)
     for i, value in enumerate(values):
         pos = bisect.bisect_left(tails, value)

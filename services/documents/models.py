@@ -7,7 +7,7 @@ so the lineage between two revisions is derived by comparing keys, never stored.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,7 +16,7 @@ from services.db import Base
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class RevisionStatus(enum.Enum):
@@ -34,8 +34,13 @@ class UnitKind(enum.Enum):
 def _enum(kind: type[enum.Enum], name: str) -> Enum:
     # Store the readable value, and as a plain string so adding a member needs no
     # PostgreSQL ALTER TYPE.
-    return Enum(kind, name=name, native_enum=False, length=32,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Document(Base):
@@ -52,7 +57,8 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     revisions: Mapped[list[Revision]] = relationship(
-        back_populates="document", order_by="Revision.number")
+        back_populates="document", order_by="Revision.number"
+    )
 
 
 class Revision(Base):
@@ -64,7 +70,8 @@ class Revision(Base):
     number: Mapped[int]
     label: Mapped[str] = mapped_column(String(100))
     status: Mapped[RevisionStatus] = mapped_column(
-        _enum(RevisionStatus, "revision_status"), default=RevisionStatus.DRAFT)
+        _enum(RevisionStatus, "revision_status"), default=RevisionStatus.DRAFT
+    )
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,13 +82,16 @@ class Revision(Base):
 
     document: Mapped[Document] = relationship(back_populates="revisions")
     units: Mapped[list[Unit]] = relationship(
-        back_populates="revision", order_by="Unit.position", cascade="all, delete-orphan")
+        back_populates="revision", order_by="Unit.position", cascade="all, delete-orphan"
+    )
 
 
 class Unit(Base):
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("revision_id", "key"),
-                      UniqueConstraint("revision_id", "position"))
+    __table_args__ = (
+        UniqueConstraint("revision_id", "key"),
+        UniqueConstraint("revision_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), index=True)

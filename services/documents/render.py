@@ -54,16 +54,65 @@ KEY_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 EXCERPT_LENGTH = 80
 
 # Languages written right to left (MediaWiki's own list, codes in use on Wikimedia wikis).
-RTL_LANGUAGES = frozenset("""
-aeb aeb-arab ar arc arq ary arz azb bcc bgn bqi ckb dv fa glk he khw kk-arab kk-cn ks
-ks-arab ku-arab lki lrc luz mzn nqo ota pnb ps sd sdh skr skr-arab syc ug ug-arab ur
-uz-arab ydd yi
-""".split())
+RTL_LANGUAGES = frozenset(
+    [
+        "aeb",
+        "aeb-arab",
+        "ar",
+        "arc",
+        "arq",
+        "ary",
+        "arz",
+        "azb",
+        "bcc",
+        "bgn",
+        "bqi",
+        "ckb",
+        "dv",
+        "fa",
+        "glk",
+        "he",
+        "khw",
+        "kk-arab",
+        "kk-cn",
+        "ks",
+        "ks-arab",
+        "ku-arab",
+        "lki",
+        "lrc",
+        "luz",
+        "mzn",
+        "nqo",
+        "ota",
+        "pnb",
+        "ps",
+        "sd",
+        "sdh",
+        "skr",
+        "skr-arab",
+        "syc",
+        "ug",
+        "ug-arab",
+        "ur",
+        "uz-arab",
+        "ydd",
+        "yi",
+    ]
+)
 
 # The characters the wiki parser acts on somewhere, written as entities in unit text.
 _ESCAPES = {
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;", "{": "&#123;",
-    "}": "&#125;", "|": "&#124;", "~": "&#126;", "_": "&#95;", "=": "&#61;",
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "|": "&#124;",
+    "~": "&#126;",
+    "_": "&#95;",
+    "=": "&#61;",
 }
 _ESCAPE_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "\x00-\x08\x0a-\x1f\x7f]")
 _ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -75,8 +124,10 @@ _LIST_RE = re.compile(r"^([*#:;]+)\s*(.*)$")
 _ANCHOR_OPEN_RE = re.compile(r'<span\b[^>]*?\bdata-convene-unit="([A-Za-z0-9-]{1,32})"[^>]*>')
 _ATTR_RE = re.compile(r'([a-zA-Z-]+)\s*=\s*"([^"]*)"')
 # Lines the renderers write around the units, skipped when a page is parsed back.
-_FRAME_RE = re.compile(r'^(?:<div class="convene-(?:header|document|page|attribution)\b.*'
-                       r"|</div>)$")
+_FRAME_RE = re.compile(
+    r'^(?:<div class="convene-(?:header|document|page|attribution)\b.*'
+    r"|</div>)$"
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +138,9 @@ class PageWords:
 
     revision: str = "Revision %(number)s: %(label)s"
     what_changed: str = "what changed"
-    translation_of: str = ("translation of %(source)s (%(language)s): "
-                           "%(current)s of %(total)s units current")
+    translation_of: str = (
+        "translation of %(source)s (%(language)s): %(current)s of %(total)s units current"
+    )
     attribution: str = "Text: %(attribution)s"
 
 
@@ -101,6 +153,7 @@ class ConsultationLink:
 
 
 # --- inline text ---------------------------------------------------------------------------
+
 
 def _escape_char(match: re.Match) -> str:
     char = match.group(0)
@@ -136,8 +189,9 @@ def render_inline(text: str) -> str:
 
 def _render_label(label: str) -> str:
     # A label holds no brackets, so its only markup is bold/italic quotes.
-    return "".join(t.text if t.type == "quotes" else escape_literal(t.text)
-                   for t in inline_tokens(label))
+    return "".join(
+        t.text if t.type == "quotes" else escape_literal(t.text) for t in inline_tokens(label)
+    )
 
 
 def _decode_entity(match: re.Match) -> str:
@@ -155,7 +209,7 @@ def decode_literal(wikitext: str) -> str:
     parts = []
     pos = 0
     for match in _NOWIKI_RE.finditer(wikitext):
-        parts.append(_ENTITY_RE.sub(_decode_entity, wikitext[pos:match.start()]))
+        parts.append(_ENTITY_RE.sub(_decode_entity, wikitext[pos : match.start()]))
         parts.append(_ENTITY_RE.sub(_decode_entity, match.group(1) or ""))
         pos = match.end()
     parts.append(_ENTITY_RE.sub(_decode_entity, wikitext[pos:]))
@@ -197,6 +251,7 @@ def _check_title(title: str, what: str) -> str:
 
 # --- page titles and directions --------------------------------------------------------------
 
+
 def changelog_title(document: Any) -> str:
     return f"{document.wiki_title}/{CHANGELOG_SUFFIX}"
 
@@ -210,6 +265,7 @@ def text_direction(language: str) -> str:
 
 
 # --- units ---------------------------------------------------------------------------------
+
 
 def _anchor(key: str, inner: str, *, state: str = "", language: str = "") -> str:
     key = _check_key(key)
@@ -243,7 +299,7 @@ def _unit_lines(units: Sequence[Any], render_unit) -> list[str]:
                 prefix = parent + marker
             else:
                 prefix = "*" * (depth - 1) + marker
-            prefixes = prefixes[:depth - 1] + [prefix]
+            prefixes = prefixes[: depth - 1] + [prefix]
             lines.append(f"{prefix} {body}")
         elif unit.kind is UnitKind.HEADING:
             if lines:
@@ -275,12 +331,20 @@ def _link(target: str, label: str) -> str:
     return f"[[{_check_title(target, 'link target')}|{escape_plain(label)}]]"
 
 
-def _header(revision: Any, *, changelog: str, consultation: ConsultationLink | None,
-            date: Date | None, words: PageWords, extra: Sequence[str] = (),
-            language: str | None = None) -> str:
+def _header(
+    revision: Any,
+    *,
+    changelog: str,
+    consultation: ConsultationLink | None,
+    date: Date | None,
+    words: PageWords,
+    extra: Sequence[str] = (),
+    language: str | None = None,
+) -> str:
     document = revision.document
-    parts = [words.revision % {"number": revision.number,
-                               "label": f"''{escape_plain(revision.label)}''"}]
+    parts = [
+        words.revision % {"number": revision.number, "label": f"''{escape_plain(revision.label)}''"}
+    ]
     when = _revision_date(revision, date)
     if when:
         parts[0] += f", {when}"
@@ -288,8 +352,10 @@ def _header(revision: Any, *, changelog: str, consultation: ConsultationLink | N
     parts.append(_link(changelog, words.what_changed))
     if consultation is not None:
         parts.append(_link(consultation.target, consultation.label))
-    return (f'<div class="convene-header"{_spoken(language)} data-convene-document="{_attr(document.slug)}" '
-            f'data-convene-revision="{revision.number}">' + " · ".join(parts) + "</div>")
+    return (
+        f'<div class="convene-header"{_spoken(language)} data-convene-document="{_attr(document.slug)}" '
+        f'data-convene-revision="{revision.number}">' + " · ".join(parts) + "</div>"
+    )
 
 
 def _attribution(document: Any, words: PageWords, language: str | None = None) -> list[str]:
@@ -305,9 +371,15 @@ def _spoken(language: str | None) -> str:
     return f' lang="{_attr(language)}" dir="{text_direction(language)}"' if language else ""
 
 
-def render_document(revision: Any, *, consultation: ConsultationLink | None = None,
-                    translate: bool = False, changelog: str | None = None,
-                    date: Date | None = None, words: PageWords = PageWords()) -> str:
+def render_document(
+    revision: Any,
+    *,
+    consultation: ConsultationLink | None = None,
+    translate: bool = False,
+    changelog: str | None = None,
+    date: Date | None = None,
+    words: PageWords = PageWords(),
+) -> str:
     """The source-language page of ``revision`` as wikitext."""
     document = revision.document
 
@@ -316,10 +388,19 @@ def render_document(revision: Any, *, consultation: ConsultationLink | None = No
         return _anchor(unit.key, _translatable(unit.key, inner) if translate else inner)
 
     lines = ["<languages/>"] if translate else []
-    lines.append(_header(revision, changelog=changelog or changelog_title(document),
-                         consultation=consultation, date=date, words=words))
-    lines.append(f'<div class="convene-document" lang="{_attr(document.language)}" '
-                 f'dir="{text_direction(document.language)}">')
+    lines.append(
+        _header(
+            revision,
+            changelog=changelog or changelog_title(document),
+            consultation=consultation,
+            date=date,
+            words=words,
+        )
+    )
+    lines.append(
+        f'<div class="convene-document" lang="{_attr(document.language)}" '
+        f'dir="{text_direction(document.language)}">'
+    )
     lines.append("")
     lines.extend(_unit_lines(list(revision.units), body))
     lines.append("")
@@ -328,10 +409,16 @@ def render_document(revision: Any, *, consultation: ConsultationLink | None = No
     return "\n".join(lines) + "\n"
 
 
-def render_language_page(revision: Any, language: str, translations: Mapping[str, Any], *,
-                         consultation: ConsultationLink | None = None,
-                         changelog: str | None = None, date: Date | None = None,
-                         words: PageWords = PageWords()) -> str:
+def render_language_page(
+    revision: Any,
+    language: str,
+    translations: Mapping[str, Any],
+    *,
+    consultation: ConsultationLink | None = None,
+    changelog: str | None = None,
+    date: Date | None = None,
+    words: PageWords = PageWords(),
+) -> str:
     """The page ``Title/language``: translations where current, marked source text elsewhere."""
     document = revision.document
     units = list(revision.units)
@@ -342,18 +429,36 @@ def render_language_page(revision: Any, language: str, translations: Mapping[str
         state = states[unit.key]
         if state is TranslationState.CURRENT:
             return _anchor(unit.key, render_inline(translations[unit.key].text))
-        return _anchor(unit.key, render_inline(unit.text), state=state.value,
-                       language=document.language)
+        return _anchor(
+            unit.key, render_inline(unit.text), state=state.value, language=document.language
+        )
 
-    source_link = f"[[{_check_title(document.wiki_title, 'wiki_title')}|" \
-                  f"{escape_plain(document.title)}]]"
-    extra = [words.translation_of % {"source": source_link, "language": escape_plain(language),
-                                     "current": current, "total": len(units)}]
-    lines = [_header(revision, changelog=changelog or changelog_title(document),
-                     consultation=consultation, date=date, words=words, extra=extra,
-                     language=language)]
-    lines.append(f'<div class="convene-page" lang="{_attr(language)}" '
-                 f'dir="{text_direction(language)}">')
+    source_link = (
+        f"[[{_check_title(document.wiki_title, 'wiki_title')}|{escape_plain(document.title)}]]"
+    )
+    extra = [
+        words.translation_of
+        % {
+            "source": source_link,
+            "language": escape_plain(language),
+            "current": current,
+            "total": len(units),
+        }
+    ]
+    lines = [
+        _header(
+            revision,
+            changelog=changelog or changelog_title(document),
+            consultation=consultation,
+            date=date,
+            words=words,
+            extra=extra,
+            language=language,
+        )
+    ]
+    lines.append(
+        f'<div class="convene-page" lang="{_attr(language)}" dir="{text_direction(language)}">'
+    )
     lines.append("")
     lines.extend(_unit_lines(units, body))
     lines.append("")
@@ -364,10 +469,11 @@ def render_language_page(revision: Any, language: str, translations: Mapping[str
 
 # --- changelog -----------------------------------------------------------------------------
 
+
 def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     """A plain-text excerpt of unit text, on one line."""
     flat = " ".join(plain_text(text).split())
-    return flat if len(flat) <= length else flat[:length - 1].rstrip() + "…"
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -398,23 +504,29 @@ _CHANGE_WORDS = {
 }
 
 
-def render_changelog(document: Any, revisions: Iterable[Any],
-                     words: ChangelogWords = ChangelogWords()) -> str:
+def render_changelog(
+    document: Any, revisions: Iterable[Any], words: ChangelogWords = ChangelogWords()
+) -> str:
     """The changelog page: every published revision with what changed in it."""
     page = _check_title(document.wiki_title, "wiki_title")
-    published = sorted((r for r in revisions if r.status in
-                        (RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED)),
-                       key=lambda r: r.number)
+    published = sorted(
+        (r for r in revisions if r.status in (RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED)),
+        key=lambda r: r.number,
+    )
     intro = words.intro % {"document": f"[[{page}|{escape_plain(document.title)}]]"}
-    lines = [f'<div class="convene-header" data-convene-document="{_attr(document.slug)}" '
-             f'data-convene-changelog="1">{intro}</div>']
+    lines = [
+        f'<div class="convene-header" data-convene-document="{_attr(document.slug)}" '
+        f'data-convene-changelog="1">{intro}</div>'
+    ]
     if not published:
         lines += ["", words.none_yet]
     for index in range(len(published) - 1, -1, -1):
         revision = published[index]
-        heading = words.revision % {"number": revision.number,
-                                    "label": escape_plain(revision.label),
-                                    "date": _revision_date(revision, None)}
+        heading = words.revision % {
+            "number": revision.number,
+            "label": escape_plain(revision.label),
+            "date": _revision_date(revision, None),
+        }
         if revision.status is RevisionStatus.PUBLISHED:
             heading = words.current % {"heading": heading}
         lines += ["", f"== {heading} =="]
@@ -444,6 +556,7 @@ def render_changelog(document: Any, revisions: Iterable[Any],
 
 # --- parsing a rendered page back ------------------------------------------------------------
 
+
 def _anchored(content: str) -> tuple[str | None, str, str]:
     """(key, fallback state, text) of line content; key None when no anchor survived."""
     match = _ANCHOR_OPEN_RE.search(content)
@@ -451,9 +564,9 @@ def _anchored(content: str) -> tuple[str | None, str, str]:
     if not match or end < match.end():
         return None, "", decode_inline(_COMMENT_RE.sub("", content)).strip()
     attrs = dict(_ATTR_RE.findall(match.group(0)))
-    inner = decode_inline(content[match.end():end])
-    before = decode_inline(_COMMENT_RE.sub("", content[:match.start()]))
-    after = decode_inline(_COMMENT_RE.sub("", content[end + len("</span>"):]))
+    inner = decode_inline(content[match.end() : end])
+    before = decode_inline(_COMMENT_RE.sub("", content[: match.start()]))
+    after = decode_inline(_COMMENT_RE.sub("", content[end + len("</span>") :]))
     if before.strip() or after.strip():  # a person wrote next to the anchor
         inner = (before + inner + after).strip()
     return match.group(1), attrs.get("data-convene-state", ""), inner
@@ -474,24 +587,38 @@ def parse_rendered(wikitext: str, *, source: str = "<page>") -> list[UnitDraft]:
 
     for raw in wikitext.split("\n"):
         line = _TRANSLATE_RE.sub("", raw).rstrip()
-        if not line.strip() or _FRAME_RE.match(line.strip()) \
-                or not _COMMENT_RE.sub("", line).strip():
+        if (
+            not line.strip()
+            or _FRAME_RE.match(line.strip())
+            or not _COMMENT_RE.sub("", line).strip()
+        ):
             end_paragraph()
             continue
         heading = _HEADING_RE.match(line)
         if heading:
             end_paragraph()
             key, state, text = _anchored(heading.group(2).strip())
-            drafts.append(UnitDraft(UnitKind.HEADING, text, max(2, len(heading.group(1))),
-                                    key=key, fallback=state))
+            drafts.append(
+                UnitDraft(
+                    UnitKind.HEADING, text, max(2, len(heading.group(1))), key=key, fallback=state
+                )
+            )
             continue
         listed = _LIST_RE.match(line)
         if listed and any(c in "*#" for c in listed.group(1)):
             end_paragraph()
             prefix = listed.group(1).replace(":", "").replace(";", "")
             key, state, text = _anchored(listed.group(2))
-            drafts.append(UnitDraft(UnitKind.LIST_ITEM, text, len(prefix), prefix[-1] == "#",
-                                    key=key, fallback=state))
+            drafts.append(
+                UnitDraft(
+                    UnitKind.LIST_ITEM,
+                    text,
+                    len(prefix),
+                    prefix[-1] == "#",
+                    key=key,
+                    fallback=state,
+                )
+            )
             continue
         content = listed.group(2) if listed else line
         key, state, text = _anchored(content.lstrip())

@@ -23,8 +23,14 @@ from services.documents.units import SourceError, UnitDraft, check_inline, parse
 
 REQUIRED = ("slug", "title", "wiki_title", "label", "attribution", "licence")
 OPTIONAL = {"language": "en", "summary": "", "author": "", "source_url": ""}
-MAX_LENGTH = {"slug": 100, "title": 255, "wiki_title": 255, "label": 100, "author": 255,
-              "language": 20}
+MAX_LENGTH = {
+    "slug": 100,
+    "title": 255,
+    "wiki_title": 255,
+    "label": 100,
+    "author": 255,
+    "language": 20,
+}
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
@@ -86,7 +92,7 @@ def parse_source(text: str, name: str) -> SourceFile:
     except StopIteration:
         raise SourceError(name, len(lines), "front matter is not closed by a '---' line") from None
     meta = _front_matter("\n".join(lines[1:end]), name)
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     units = parse_units(body, source=name, first_line=end + 2)
     if not units:
         raise SourceError(name, end + 2, "the body holds no text")
@@ -105,8 +111,9 @@ def _front_matter(text: str, name: str) -> dict[str, str]:
     if node is None:
         raise SourceError(name, first, "front matter is empty")
     if not isinstance(node, yaml.MappingNode):
-        raise SourceError(name, first + node.start_mark.line,
-                          "front matter must be 'key: value' lines")
+        raise SourceError(
+            name, first + node.start_mark.line, "front matter must be 'key: value' lines"
+        )
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in node.value:
@@ -136,15 +143,24 @@ def _validate(values: dict[str, str], lines: dict[str, int], name: str) -> None:
         if len(values[key]) > limit:
             raise SourceError(name, lines[key], f"{key!r} is longer than {limit} characters")
     if not SLUG_RE.match(values["slug"]):
-        raise SourceError(name, lines["slug"], "'slug' may hold only a-z, 0-9 and '-', "
-                                               "starting with a letter or digit")
+        raise SourceError(
+            name,
+            lines["slug"],
+            "'slug' may hold only a-z, 0-9 and '-', starting with a letter or digit",
+        )
     if not LANGUAGE_RE.match(values["language"]):
-        raise SourceError(name, lines["language"],
-                          f"'language' {values['language']!r} is not a language code like 'en'")
+        raise SourceError(
+            name,
+            lines["language"],
+            f"'language' {values['language']!r} is not a language code like 'en'",
+        )
     bad = TITLE_FORBIDDEN.search(values["wiki_title"])
     if bad:
-        raise SourceError(name, lines["wiki_title"],
-                          f"'wiki_title' holds {bad.group(0)!r}, which a page title cannot")
+        raise SourceError(
+            name,
+            lines["wiki_title"],
+            f"'wiki_title' holds {bad.group(0)!r}, which a page title cannot",
+        )
     if values["source_url"] and not re.match(r"^https?://\S+$", values["source_url"]):
         raise SourceError(name, lines["source_url"], "'source_url' must be an http(s) URL")
     check_inline(values["attribution"], name, lines["attribution"])

@@ -22,7 +22,7 @@ Public API (every function takes an open SQLAlchemy session; the caller commits)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -64,8 +64,9 @@ def list_documents(session: Session) -> list[Document]:
     return list(session.scalars(select(Document).order_by(Document.slug)))
 
 
-def latest_revision(session: Session, document: Document,
-                    status: RevisionStatus | None = None) -> Revision | None:
+def latest_revision(
+    session: Session, document: Document, status: RevisionStatus | None = None
+) -> Revision | None:
     """The highest-numbered revision, optionally only among those with ``status``."""
     query = select(Revision).where(Revision.document_id == document.id)
     if status is not None:
@@ -76,8 +77,10 @@ def latest_revision(session: Session, document: Document,
 
 def get_revision(session: Session, document: Document, number: int) -> Revision | None:
     return session.scalars(
-        select(Revision).where(Revision.document_id == document.id, Revision.number == number)
-        .options(selectinload(Revision.units))).one_or_none()
+        select(Revision)
+        .where(Revision.document_id == document.id, Revision.number == number)
+        .options(selectinload(Revision.units))
+    ).one_or_none()
 
 
 def require_revision(session: Session, document: Document, number: int) -> Revision:
@@ -88,9 +91,14 @@ def require_revision(session: Session, document: Document, number: int) -> Revis
 
 
 def list_revisions(session: Session, document: Document) -> list[Revision]:
-    return list(session.scalars(
-        select(Revision).where(Revision.document_id == document.id)
-        .order_by(Revision.number).options(selectinload(Revision.units))))
+    return list(
+        session.scalars(
+            select(Revision)
+            .where(Revision.document_id == document.id)
+            .order_by(Revision.number)
+            .options(selectinload(Revision.units))
+        )
+    )
 
 
 def _normalized(drafts: list[UnitDraft]) -> list[UnitDraft]:
@@ -103,8 +111,9 @@ def _normalized(drafts: list[UnitDraft]) -> list[UnitDraft]:
     return out
 
 
-def revision_if_unchanged(session: Session, document: Document,
-                          unit_drafts: list[UnitDraft]) -> Revision | None:
+def revision_if_unchanged(
+    session: Session, document: Document, unit_drafts: list[UnitDraft]
+) -> Revision | None:
     """The latest revision if it holds exactly these units, else None."""
     latest = latest_revision(session, document)
     if latest is not None and latest.content_hash == content_hash(_normalized(unit_drafts)):
@@ -112,8 +121,15 @@ def revision_if_unchanged(session: Session, document: Document,
     return None
 
 
-def create_revision(session: Session, document: Document, unit_drafts: list[UnitDraft], *,
-                    label: str, summary: str = "", author: str = "") -> Revision:
+def create_revision(
+    session: Session,
+    document: Document,
+    unit_drafts: list[UnitDraft],
+    *,
+    label: str,
+    summary: str = "",
+    author: str = "",
+) -> Revision:
     """Store a new draft revision whose units continue the latest revision's keys."""
     drafts = _normalized(unit_drafts)
     if not drafts:
@@ -122,35 +138,54 @@ def create_revision(session: Session, document: Document, unit_drafts: list[Unit
         session.add(document)
         session.flush()
     parent = latest_revision(session, document)
-    known_keys = set(session.scalars(
-        select(Unit.key).join(Revision).where(Revision.document_id == document.id)))
+    known_keys = set(
+        session.scalars(select(Unit.key).join(Revision).where(Revision.document_id == document.id))
+    )
     previous = list(parent.units) if parent is not None else []
     keys = match_units(previous, drafts, known_keys=known_keys)
     number = (parent.number if parent is not None else 0) + 1
     revision = Revision(
-        document=document, number=number, label=label, status=RevisionStatus.DRAFT,
-        summary=summary, author=author, parent_id=parent.id if parent else None,
+        document=document,
+        number=number,
+        label=label,
+        status=RevisionStatus.DRAFT,
+        summary=summary,
+        author=author,
+        parent_id=parent.id if parent else None,
         content_hash=content_hash(drafts),
-        units=[Unit(key=key, position=i, kind=d.kind, level=d.level, ordered=d.ordered,
-                    text=d.text, text_hash=text_hash(d.text))
-               for i, (key, d) in enumerate(zip(keys, drafts))])
+        units=[
+            Unit(
+                key=key,
+                position=i,
+                kind=d.kind,
+                level=d.level,
+                ordered=d.ordered,
+                text=d.text,
+                text_hash=text_hash(d.text),
+            )
+            for i, (key, d) in enumerate(zip(keys, drafts))
+        ],
+    )
     session.add(revision)
     session.flush()
     return revision
 
 
-def mark_published(session: Session, revision: Revision,
-                   when: datetime | None = None) -> Revision:
+def mark_published(session: Session, revision: Revision, when: datetime | None = None) -> Revision:
     """Publish ``revision``; the document's previously published revision is superseded."""
     if revision.status is RevisionStatus.PUBLISHED:
         return revision
-    others = session.scalars(select(Revision).where(
-        Revision.document_id == revision.document_id, Revision.id != revision.id,
-        Revision.status == RevisionStatus.PUBLISHED))
+    others = session.scalars(
+        select(Revision).where(
+            Revision.document_id == revision.document_id,
+            Revision.id != revision.id,
+            Revision.status == RevisionStatus.PUBLISHED,
+        )
+    )
     for other in others:
         other.status = RevisionStatus.SUPERSEDED
     revision.status = RevisionStatus.PUBLISHED
-    revision.published_at = when or datetime.now(timezone.utc).replace(tzinfo=None)
+    revision.published_at = when or datetime.now(UTC).replace(tzinfo=None)
     session.flush()
     return revision
 
@@ -174,6 +209,12 @@ def load_parsed(session: Session, source: SourceFile) -> Loaded:
     unchanged = revision_if_unchanged(session, document, source.units)
     if unchanged is not None:
         return Loaded(unchanged, False)
-    revision = create_revision(session, document, source.units, label=source.label,
-                               summary=source.summary, author=source.author)
+    revision = create_revision(
+        session,
+        document,
+        source.units,
+        label=source.label,
+        summary=source.summary,
+        author=source.author,
+    )
     return Loaded(revision, True)

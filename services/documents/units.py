@@ -102,8 +102,11 @@ _EMBEDDING_PREFIX = re.compile(r"^\s*(?:category|file|image|media)\s*:", re.IGNO
 
 
 def _safe_target(target: str) -> bool:
-    return (target.strip() == target and not _EMBEDDING_PREFIX.match(target)
-            and not any(bad in target for bad in ("''", "~~~", "__")))
+    return (
+        target.strip() == target
+        and not _EMBEDDING_PREFIX.match(target)
+        and not any(bad in target for bad in ("''", "~~~", "__"))
+    )
 
 
 def _safe_url(url: str) -> bool:
@@ -126,7 +129,7 @@ def inline_tokens(text: str) -> list[InlineToken]:
                 continue
             token = InlineToken("extlink", match.group(0), url, label)
         if match.start() > pos:
-            tokens.extend(_split_quotes(text[pos:match.start()]))
+            tokens.extend(_split_quotes(text[pos : match.start()]))
         tokens.append(token)
         pos = match.end()
     if pos < len(text):
@@ -139,7 +142,7 @@ def _split_quotes(text: str) -> list[InlineToken]:
     pos = 0
     for match in _APOSTROPHES.finditer(text):
         if match.start() > pos:
-            tokens.append(InlineToken("literal", text[pos:match.start()]))
+            tokens.append(InlineToken("literal", text[pos : match.start()]))
         tokens.append(InlineToken("quotes", match.group(0)))
         pos = match.end()
     if pos < len(text):
@@ -184,21 +187,23 @@ def check_inline(text: str, source: str, line: int) -> None:
             raise SourceError(source, line, problem)
     tag = _TAG_RE.search(text)
     if tag:
-        snippet = text[tag.start():tag.start() + 12].split(">")[0] + ">"
-        raise SourceError(source, line,
-                          f"HTML tags and comments are not allowed (found {snippet!r})")
+        snippet = text[tag.start() : tag.start() + 12].split(">")[0] + ">"
+        raise SourceError(
+            source, line, f"HTML tags and comments are not allowed (found {snippet!r})"
+        )
     magic = _MAGIC_RE.search(text)
     if magic:
-        raise SourceError(source, line,
-                          f"magic words are not allowed (found {magic.group(0)!r})")
+        raise SourceError(source, line, f"magic words are not allowed (found {magic.group(0)!r})")
     # What is left once the well-formed links are taken out must hold no link syntax.
     rest = " ".join(t.text for t in inline_tokens(text) if t.type == "literal")
     if "[[" in rest or "]]" in rest:
-        raise SourceError(source, line, "malformed or unclosed wikilink "
-                                        "(expected [[target]] or [[target|label]])")
+        raise SourceError(
+            source, line, "malformed or unclosed wikilink (expected [[target]] or [[target|label]])"
+        )
     if re.search(r"\[(?:https?:|mailto:)?//|\[mailto:", rest):
-        raise SourceError(source, line, "malformed or unclosed external link "
-                                        "(expected [https://url label])")
+        raise SourceError(
+            source, line, "malformed or unclosed external link (expected [https://url label])"
+        )
 
 
 def parse_units(text: str, *, source: str = "<text>", first_line: int = 1) -> list[UnitDraft]:
@@ -221,8 +226,12 @@ def parse_units(text: str, *, source: str = "<text>", first_line: int = 1) -> li
             list_prefixes = []
             continue
         if line[0] in " \t":
-            raise SourceError(source, lineno, "a line may not start with whitespace "
-                                              "(the wiki would show it as preformatted text)")
+            raise SourceError(
+                source,
+                lineno,
+                "a line may not start with whitespace "
+                "(the wiki would show it as preformatted text)",
+            )
         if line.startswith("----"):
             raise SourceError(source, lineno, "horizontal rules ('----') are not allowed")
         if line.startswith(("{|", "|}", "|-", "|", "!")):
@@ -236,20 +245,26 @@ def parse_units(text: str, *, source: str = "<text>", first_line: int = 1) -> li
             end_paragraph()
             prefix = _LIST_PREFIX_RE.match(line).group(0)
             if any(c in ":;" for c in prefix):
-                raise SourceError(source, lineno, "indented and definition lines (':' and ';') "
-                                                  "are not allowed")
-            item = normalize_text(line[len(prefix):])
+                raise SourceError(
+                    source, lineno, "indented and definition lines (':' and ';') are not allowed"
+                )
+            item = normalize_text(line[len(prefix) :])
             if not item:
                 raise SourceError(source, lineno, f"empty list item ({prefix!r})")
             depth = len(prefix)
-            if depth > 1 and (len(list_prefixes) < depth - 1
-                              or list_prefixes[depth - 2] != prefix[:-1]):
+            if depth > 1 and (
+                len(list_prefixes) < depth - 1 or list_prefixes[depth - 2] != prefix[:-1]
+            ):
                 parent = list_prefixes[depth - 2] if len(list_prefixes) >= depth - 1 else ""
                 found = f"continues {parent!r}" if parent else "has no parent item"
-                raise SourceError(source, lineno, f"bad list nesting: {prefix!r} {found}; "
-                                                  f"it needs an item {prefix[:-1]!r} right above")
+                raise SourceError(
+                    source,
+                    lineno,
+                    f"bad list nesting: {prefix!r} {found}; "
+                    f"it needs an item {prefix[:-1]!r} right above",
+                )
             check_inline(item, source, lineno)
-            list_prefixes = list_prefixes[:depth - 1] + [prefix]
+            list_prefixes = list_prefixes[: depth - 1] + [prefix]
             units.append(UnitDraft(UnitKind.LIST_ITEM, item, depth, prefix[-1] == "#"))
             continue
         list_prefixes = []
@@ -268,14 +283,19 @@ def _heading(line: str, source: str, lineno: int) -> UnitDraft:
     if not title:
         raise SourceError(source, lineno, "empty heading")
     if len(opening) != len(closing):
-        raise SourceError(source, lineno, f"heading opens with {len(opening)} '=' but closes "
-                                          f"with {len(closing)}")
+        raise SourceError(
+            source, lineno, f"heading opens with {len(opening)} '=' but closes with {len(closing)}"
+        )
     level = len(opening)
     if level == 1:
-        raise SourceError(source, lineno, "level-1 headings ('= x =') are not allowed; "
-                                          "use '== x ==' for the top level")
+        raise SourceError(
+            source,
+            lineno,
+            "level-1 headings ('= x =') are not allowed; use '== x ==' for the top level",
+        )
     if level > MAX_HEADING_LEVEL:
-        raise SourceError(source, lineno, f"heading level {level} is deeper than "
-                                          f"{MAX_HEADING_LEVEL}")
+        raise SourceError(
+            source, lineno, f"heading level {level} is deeper than {MAX_HEADING_LEVEL}"
+        )
     check_inline(title, source, lineno)
     return UnitDraft(UnitKind.HEADING, title, level)

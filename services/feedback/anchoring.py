@@ -57,8 +57,8 @@ class UnitText:
 
     key: str
     text: str
-    kind: str = "paragraph"   # "heading" | "paragraph" | "list_item"
-    language: str = ""        # "" for the source text
+    kind: str = "paragraph"  # "heading" | "paragraph" | "list_item"
+    language: str = ""  # "" for the source text
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ class UnitIndex:
         for unit, norm in self._normalized:
             words = norm.split()
             if len(words) >= QUOTE_WORDS:
-                grams = {tuple(words[i:i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1)}
+                grams = {
+                    tuple(words[i : i + QUOTE_WORDS]) for i in range(len(words) - QUOTE_WORDS + 1)
+                }
                 for gram in grams:
                     self._shingles[gram].add(unit.key)
                 self._shingle_count[unit.key] = max(self._shingle_count[unit.key], len(grams))
@@ -129,9 +131,9 @@ class UnitIndex:
             if head == name:
                 score = weight
             elif len(name) >= 6 and f" {name} " in padded:
-                score = weight * 0.9    # "Comment on Qualities of leaders"
+                score = weight * 0.9  # "Comment on Qualities of leaders"
             elif len(head.split()) >= 2 and f" {head} " in f" {name} ":
-                score = weight * 0.8    # a shortened heading
+                score = weight * 0.8  # a shortened heading
             else:
                 continue
             best[key] = max(best.get(key, 0.0), score)
@@ -141,11 +143,13 @@ class UnitIndex:
         words = normalize(text).split()
         hits: Counter[str] = Counter()
         for i in range(len(words) - QUOTE_WORDS + 1):
-            owners = self._shingles.get(tuple(words[i:i + QUOTE_WORDS]))
+            owners = self._shingles.get(tuple(words[i : i + QUOTE_WORDS]))
             if owners and len(owners) <= QUOTE_MAX_UNITS:
                 hits.update(owners)
-        found = {key: 0.7 + 0.3 * min(1.0, count / max(self._shingle_count[key], 1))
-                 for key, count in hits.items()}
+        found = {
+            key: 0.7 + 0.3 * min(1.0, count / max(self._shingle_count[key], 1))
+            for key, count in hits.items()
+        }
         if len(words) >= 2:
             padded = f" {' '.join(words)} "
             for norm, key in self._short:
@@ -173,12 +177,16 @@ class UnitIndex:
         if not ranked or ranked[0][1] < SIMILARITY_FLOOR:
             return []
         top = ranked[0][1]
-        return [AnchorMatch(k, AnchorMethod.SIMILARITY, round(min(s, 0.95), 3))
-                for k, s in ranked[:MAX_SIMILAR] if s >= top * SIMILARITY_TIE]
+        return [
+            AnchorMatch(k, AnchorMethod.SIMILARITY, round(min(s, 0.95), 3))
+            for k, s in ranked[:MAX_SIMILAR]
+            if s >= top * SIMILARITY_TIE
+        ]
 
 
-def find_anchors(index: UnitIndex, *, text: str, html: str = "",
-                 heading: str = "") -> list[AnchorMatch]:
+def find_anchors(
+    index: UnitIndex, *, text: str, html: str = "", heading: str = ""
+) -> list[AnchorMatch]:
     """The units a comment speaks of: explicit anchors if any, else the most similar units."""
     if not index:
         return []
@@ -192,8 +200,9 @@ def find_anchors(index: UnitIndex, *, text: str, html: str = "",
     return index.by_similarity(f"{heading}\n{text}" if heading else text)
 
 
-def revision_current_at(revisions: Sequence[tuple[int, datetime | None]],
-                        when: datetime | None, default: int | None) -> int | None:
+def revision_current_at(
+    revisions: Sequence[tuple[int, datetime | None]], when: datetime | None, default: int | None
+) -> int | None:
     """The revision published most recently at or before ``when``; ``default`` if none was."""
     if when is None:
         return default

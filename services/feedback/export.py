@@ -19,9 +19,29 @@ from services.feedback.models import Comment
 
 BATCH = 500
 
-FIELDS = ["id", "consultation_id", "page_title", "item_id", "parent_item_id", "heading",
-          "author", "posted_at", "language", "text", "status", "assignee", "themes", "units",
-          "note", "response", "duplicate_of", "hidden", "wiki_revid", "permalink", "updated_at"]
+FIELDS = [
+    "id",
+    "consultation_id",
+    "page_title",
+    "item_id",
+    "parent_item_id",
+    "heading",
+    "author",
+    "posted_at",
+    "language",
+    "text",
+    "status",
+    "assignee",
+    "themes",
+    "units",
+    "note",
+    "response",
+    "duplicate_of",
+    "hidden",
+    "wiki_revid",
+    "permalink",
+    "updated_at",
+]
 
 # A leading = + - @ (or tab / carriage return) makes a spreadsheet evaluate the cell.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,15 +75,21 @@ def record(comment: Comment, permalink: Callable[[Comment], str] | None = None) 
     }
 
 
-def records(session: Session, consultation_id: int,
-            permalink: Callable[[Comment], str] | None = None) -> Iterator[dict[str, Any]]:
+def records(
+    session: Session, consultation_id: int, permalink: Callable[[Comment], str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every comment of a consultation in id order, read BATCH at a time (keyset, no OFFSET)."""
     last_id = 0
     while True:
-        batch = list(session.scalars(
-            select(Comment).where(Comment.consultation_id == consultation_id, Comment.id > last_id)
-            .order_by(Comment.id).limit(BATCH)
-            .options(selectinload(Comment.themes), selectinload(Comment.anchors))))
+        batch = list(
+            session.scalars(
+                select(Comment)
+                .where(Comment.consultation_id == consultation_id, Comment.id > last_id)
+                .order_by(Comment.id)
+                .limit(BATCH)
+                .options(selectinload(Comment.themes), selectinload(Comment.anchors))
+            )
+        )
         if not batch:
             return
         for comment in batch:
@@ -98,7 +124,7 @@ def to_csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 def to_json(rows: Iterator[dict[str, Any]], meta: dict[str, Any]) -> Iterator[str]:
     """A JSON document ``{...meta, "comments": [...]}`` in chunks, never all in memory."""
     head = json.dumps(meta, ensure_ascii=False)[:-1]
-    yield head + (', ' if meta else '') + '"comments": ['
+    yield head + (", " if meta else "") + '"comments": ['
     for n, row in enumerate(rows):
         yield ("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False)
     yield "\n]}\n"

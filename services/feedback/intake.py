@@ -22,7 +22,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -104,8 +104,9 @@ def _string(data: Mapping, name: str, limit: int | None, *, required: bool = Tru
     if not isinstance(value, str):
         raise WidgetCommentRejected(Refusal.BAD_FIELD, f"field {name!r} must be a string", name)
     if limit is not None and len(value) > limit:
-        raise WidgetCommentRejected(Refusal.BAD_FIELD,
-                                    f"field {name!r} is longer than {limit} characters", name)
+        raise WidgetCommentRejected(
+            Refusal.BAD_FIELD, f"field {name!r} is longer than {limit} characters", name
+        )
     return value
 
 
@@ -115,8 +116,9 @@ def _integer(data: Mapping, name: str) -> int | None:
         return None
     # bool is an int in Python; true is not a revision number.
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise WidgetCommentRejected(Refusal.BAD_FIELD,
-                                    f"field {name!r} must be a positive integer", name)
+        raise WidgetCommentRejected(
+            Refusal.BAD_FIELD, f"field {name!r} must be a positive integer", name
+        )
     return value
 
 
@@ -130,7 +132,7 @@ class TakenComment:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc).replace(tzinfo=None)
+    return now or datetime.now(UTC).replace(tzinfo=None)
 
 
 def clean_text(text: str) -> str:
@@ -140,14 +142,18 @@ def clean_text(text: str) -> str:
         raise WidgetCommentRejected(Refusal.EMPTY, "the comment is empty", "text")
     if len(text) > MAX_TEXT_CHARS:
         raise WidgetCommentRejected(
-            Refusal.TOO_LONG, f"the comment has {len(text)} characters; at most "
-                              f"{MAX_TEXT_CHARS} are taken", "text")
+            Refusal.TOO_LONG,
+            f"the comment has {len(text)} characters; at most {MAX_TEXT_CHARS} are taken",
+            "text",
+        )
     bad = _first_forbidden(text)
     if bad is not None:
         raise WidgetCommentRejected(
-            Refusal.CONTROL_CHARACTERS, f"the comment contains the control character "
-                                        f"U+{ord(bad):04X} at position {text.index(bad) + 1}",
-            "text")
+            Refusal.CONTROL_CHARACTERS,
+            f"the comment contains the control character "
+            f"U+{ord(bad):04X} at position {text.index(bad) + 1}",
+            "text",
+        )
     return text
 
 
@@ -162,12 +168,17 @@ def _clean_name(value: str, field: str) -> str:
     value = value.strip()
     if not value:
         raise WidgetCommentRejected(Refusal.BAD_FIELD, f"field {field!r} is empty", field)
-    bad = _first_forbidden(value) or ("\n" if "\n" in value else None) or \
-        ("\t" if "\t" in value else None)
+    bad = (
+        _first_forbidden(value)
+        or ("\n" if "\n" in value else None)
+        or ("\t" if "\t" in value else None)
+    )
     if bad is not None:
-        raise WidgetCommentRejected(Refusal.CONTROL_CHARACTERS,
-                                    f"field {field!r} contains the control character "
-                                    f"U+{ord(bad):04X}", field)
+        raise WidgetCommentRejected(
+            Refusal.CONTROL_CHARACTERS,
+            f"field {field!r} contains the control character U+{ord(bad):04X}",
+            field,
+        )
     return value
 
 
@@ -177,38 +188,54 @@ def text_to_html(text: str) -> str:
     return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
-def open_consultation_for(session: Session, document: Document,
-                          now: datetime | None = None) -> Consultation | None:
+def open_consultation_for(
+    session: Session, document: Document, now: datetime | None = None
+) -> Consultation | None:
     """The document's open consultation, if it is within its dates."""
     now = _now(now)
-    return session.scalars(select(Consultation).where(
-        Consultation.document_id == document.id,
-        Consultation.status == ConsultationStatus.OPEN,
-        or_(Consultation.opens_at.is_(None), Consultation.opens_at <= now),
-        or_(Consultation.closes_at.is_(None), Consultation.closes_at > now),
-    ).order_by(Consultation.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(Consultation)
+        .where(
+            Consultation.document_id == document.id,
+            Consultation.status == ConsultationStatus.OPEN,
+            or_(Consultation.opens_at.is_(None), Consultation.opens_at <= now),
+            or_(Consultation.closes_at.is_(None), Consultation.closes_at > now),
+        )
+        .order_by(Consultation.id.desc())
+        .limit(1)
+    ).first()
 
 
-def _revision_with_unit(session: Session, document: Document, consultation: Consultation,
-                        number: int | None, unit_key: str) -> Revision | None:
+def _revision_with_unit(
+    session: Session,
+    document: Document,
+    consultation: Consultation,
+    number: int | None,
+    unit_key: str,
+) -> Revision | None:
     """The revision the reader saw (by number) if it has the unit, else the consulted one."""
     candidates: list[int] = []
     if number is not None:
-        seen = session.scalars(select(Revision.id).where(
-            Revision.document_id == document.id, Revision.number == number)).first()
+        seen = session.scalars(
+            select(Revision.id).where(
+                Revision.document_id == document.id, Revision.number == number
+            )
+        ).first()
         if seen is not None:
             candidates.append(seen)
     candidates.append(consultation.revision_id)
     for revision_id in dict.fromkeys(candidates):
-        found = session.scalars(select(Unit.id).where(
-            Unit.revision_id == revision_id, Unit.key == unit_key)).first()
+        found = session.scalars(
+            select(Unit.id).where(Unit.revision_id == revision_id, Unit.key == unit_key)
+        ).first()
         if found is not None:
             return session.get(Revision, revision_id)
     return None
 
 
-def take_widget_comment(session: Session, submission: WidgetSubmission,
-                        now: datetime | None = None) -> TakenComment:
+def take_widget_comment(
+    session: Session, submission: WidgetSubmission, now: datetime | None = None
+) -> TakenComment:
     """Take one widget comment into the open consultation of its document."""
     from services.analysis.language import detect_language
 
@@ -216,49 +243,81 @@ def take_widget_comment(session: Session, submission: WidgetSubmission,
     user = _clean_name(submission.user, "user")
     page = _clean_name(submission.page, "page").replace("_", " ")
     if not UNIT_KEY_RE.match(submission.unit):
-        raise WidgetCommentRejected(Refusal.BAD_FIELD,
-                                    f"{submission.unit!r} is not a unit key", "unit")
+        raise WidgetCommentRejected(
+            Refusal.BAD_FIELD, f"{submission.unit!r} is not a unit key", "unit"
+        )
     if submission.item_id is not None and not ITEM_ID_RE.match(submission.item_id):
-        raise WidgetCommentRejected(Refusal.BAD_FIELD, f"{submission.item_id!r} is not a widget "
-                                                       f"item id (w-<uuid>)", "item_id")
-    document = session.scalars(select(Document).where(
-        Document.slug == submission.document)).one_or_none()
+        raise WidgetCommentRejected(
+            Refusal.BAD_FIELD,
+            f"{submission.item_id!r} is not a widget item id (w-<uuid>)",
+            "item_id",
+        )
+    document = session.scalars(
+        select(Document).where(Document.slug == submission.document)
+    ).one_or_none()
     if document is None:
-        raise WidgetCommentRejected(Refusal.UNKNOWN_DOCUMENT,
-                                    f"no document {submission.document!r}", "document")
+        raise WidgetCommentRejected(
+            Refusal.UNKNOWN_DOCUMENT, f"no document {submission.document!r}", "document"
+        )
     consultation = open_consultation_for(session, document, now)
     if consultation is None:
-        raise WidgetCommentRejected(Refusal.NO_OPEN_CONSULTATION,
-                                    f"document {document.slug!r} has no open consultation: "
-                                    f"comments are not taken now", "document")
-    revision = _revision_with_unit(session, document, consultation,
-                                   submission.document_revision, submission.unit)
+        raise WidgetCommentRejected(
+            Refusal.NO_OPEN_CONSULTATION,
+            f"document {document.slug!r} has no open consultation: comments are not taken now",
+            "document",
+        )
+    revision = _revision_with_unit(
+        session, document, consultation, submission.document_revision, submission.unit
+    )
     if revision is None:
-        raise WidgetCommentRejected(Refusal.UNKNOWN_UNIT,
-                                    f"document {document.slug!r} has no unit "
-                                    f"{submission.unit!r}", "unit")
+        raise WidgetCommentRejected(
+            Refusal.UNKNOWN_UNIT,
+            f"document {document.slug!r} has no unit {submission.unit!r}",
+            "unit",
+        )
 
     item_id = submission.item_id or f"w-{uuid.uuid4()}"
-    existing = session.scalars(select(Comment).where(
-        Comment.consultation_id == consultation.id, Comment.item_id == item_id)).first()
+    existing = session.scalars(
+        select(Comment).where(
+            Comment.consultation_id == consultation.id, Comment.item_id == item_id
+        )
+    ).first()
     if existing is not None:
         # The wiki retried a call that had reached us: the same comment, taken in once.
         if existing.author == user and existing.text_plain == text:
             return TakenComment(existing.id, item_id, consultation.id, submission.unit, False)
-        raise WidgetCommentRejected(Refusal.DUPLICATE_ID,
-                                    f"item id {item_id} is already taken by another comment",
-                                    "item_id")
+        raise WidgetCommentRejected(
+            Refusal.DUPLICATE_ID,
+            f"item id {item_id} is already taken by another comment",
+            "item_id",
+        )
 
-    prior = submission.language if LANGUAGE_RE.match(submission.language or "") \
-        else document.language
+    prior = (
+        submission.language if LANGUAGE_RE.match(submission.language or "") else document.language
+    )
     comment = Comment(
-        consultation_id=consultation.id, source=CommentSource.WIDGET, page_title=page,
-        item_id=item_id, heading="", author=user, posted_at=_now(now), level=1,
-        text_html=text_to_html(text), text_plain=text,
+        consultation_id=consultation.id,
+        source=CommentSource.WIDGET,
+        page_title=page,
+        item_id=item_id,
+        heading="",
+        author=user,
+        posted_at=_now(now),
+        level=1,
+        text_html=text_to_html(text),
+        text_plain=text,
         language=detect_language(text, prior=prior).language,
-        wiki_revid=submission.wiki_revid, revision_id=revision.id,
-        anchors=[Anchor(unit_key=submission.unit, revision_id=revision.id,
-                        method=AnchorMethod.WIDGET, confidence=1.0)])
+        wiki_revid=submission.wiki_revid,
+        revision_id=revision.id,
+        anchors=[
+            Anchor(
+                unit_key=submission.unit,
+                revision_id=revision.id,
+                method=AnchorMethod.WIDGET,
+                confidence=1.0,
+            )
+        ],
+    )
     session.add(comment)
     session.flush()
     return TakenComment(comment.id, item_id, consultation.id, submission.unit, True)
@@ -266,34 +325,51 @@ def take_widget_comment(session: Session, submission: WidgetSubmission,
 
 def _status_consultation(session: Session, document: Document) -> Consultation | None:
     """The open consultation, else the latest one that ran (its results stay visible)."""
-    return open_consultation_for(session, document) or session.scalars(
-        select(Consultation).where(Consultation.document_id == document.id,
-                                   Consultation.status != ConsultationStatus.DRAFT)
-        .order_by(Consultation.id.desc()).limit(1)).first()
+    return (
+        open_consultation_for(session, document)
+        or session.scalars(
+            select(Consultation)
+            .where(
+                Consultation.document_id == document.id,
+                Consultation.status != ConsultationStatus.DRAFT,
+            )
+            .order_by(Consultation.id.desc())
+            .limit(1)
+        ).first()
+    )
 
 
 def document_status(session: Session, slug: str) -> dict:
     """Per-unit counts and status mix for the widget; raises WidgetCommentRejected if unknown."""
     document = session.scalars(select(Document).where(Document.slug == slug)).one_or_none()
     if document is None:
-        raise WidgetCommentRejected(Refusal.UNKNOWN_DOCUMENT, f"no document {slug!r}",
-                                    "document")
+        raise WidgetCommentRejected(Refusal.UNKNOWN_DOCUMENT, f"no document {slug!r}", "document")
     consultation = _status_consultation(session, document)
-    result: dict[str, Any] = {"document": document.slug, "consultation": None, "total": 0,
-                              "units": {}}
+    result: dict[str, Any] = {
+        "document": document.slug,
+        "consultation": None,
+        "total": 0,
+        "units": {},
+    }
     if consultation is None:
         return result
     is_open = open_consultation_for(session, document) is not None
     result["consultation"] = {
-        "id": consultation.id, "title": consultation.title, "open": is_open,
+        "id": consultation.id,
+        "title": consultation.title,
+        "open": is_open,
         "closes_at": consultation.closes_at.isoformat(timespec="seconds")
-        if consultation.closes_at else None}
+        if consultation.closes_at
+        else None,
+    }
     live = (Comment.consultation_id == consultation.id, Comment.hidden_reason.is_(None))
     result["total"] = session.scalar(select(func.count()).select_from(Comment).where(*live))
     rows = session.execute(
         select(Anchor.unit_key, Comment.status, func.count(func.distinct(Comment.id)))
-        .join(Comment, Comment.id == Anchor.comment_id).where(*live)
-        .group_by(Anchor.unit_key, Comment.status))
+        .join(Comment, Comment.id == Anchor.comment_id)
+        .where(*live)
+        .group_by(Anchor.unit_key, Comment.status)
+    )
     units: dict[str, dict[str, Any]] = {}
     for key, status, count in rows:
         unit = units.setdefault(key, {"count": 0, "statuses": {}})
@@ -306,7 +382,12 @@ def document_status(session: Session, slug: str) -> dict:
 def consultations_watching(session: Session, title: str) -> list[int]:
     """Ids of the open consultations that watch the wiki page ``title``."""
     title = title.strip().replace("_", " ")
-    return list(session.scalars(
-        select(Consultation.id).join(WatchedPage, WatchedPage.consultation_id == Consultation.id)
-        .where(WatchedPage.title == title, Consultation.status == ConsultationStatus.OPEN)
-        .order_by(Consultation.id).distinct()))
+    return list(
+        session.scalars(
+            select(Consultation.id)
+            .join(WatchedPage, WatchedPage.consultation_id == Consultation.id)
+            .where(WatchedPage.title == title, Consultation.status == ConsultationStatus.OPEN)
+            .order_by(Consultation.id)
+            .distinct()
+        )
+    )

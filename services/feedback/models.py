@@ -6,8 +6,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import (Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event,
-                        text)
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from services.db import Base
@@ -46,10 +45,10 @@ def is_hidden_id(item_id: str) -> bool:
 
 
 class HiddenReason(enum.Enum):
-    REMOVED = "removed"          # no longer on the page
-    TEXT_HIDDEN = "texthidden"   # revision-deleted text
-    USER_HIDDEN = "userhidden"   # revision-deleted user name
-    SUPPRESSED = "suppressed"    # oversighted
+    REMOVED = "removed"  # no longer on the page
+    TEXT_HIDDEN = "texthidden"  # revision-deleted text
+    USER_HIDDEN = "userhidden"  # revision-deleted user name
+    SUPPRESSED = "suppressed"  # oversighted
 
 
 class AnchorMethod(enum.Enum):
@@ -61,7 +60,8 @@ class AnchorMethod(enum.Enum):
 
 
 comment_themes = Table(
-    "comment_themes", Base.metadata,
+    "comment_themes",
+    Base.metadata,
     Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
     # Filtering the queue by theme starts from the theme.
@@ -79,16 +79,40 @@ _LIVE = "hidden_reason IS NULL"
 _QUEUE_INDEXES = {
     "ix_comments_live_posted": ("consultation_id", "posted_at", "id", "hidden_reason"),
     "ix_comments_live_status": ("consultation_id", "status", "posted_at", "id", "hidden_reason"),
-    "ix_comments_live_language": ("consultation_id", "language", "posted_at", "id", "hidden_reason"),
-    "ix_comments_live_status_language": ("consultation_id", "status", "language", "posted_at", "id",
-                                         "hidden_reason"),
+    "ix_comments_live_language": (
+        "consultation_id",
+        "language",
+        "posted_at",
+        "id",
+        "hidden_reason",
+    ),
+    "ix_comments_live_status_language": (
+        "consultation_id",
+        "status",
+        "language",
+        "posted_at",
+        "id",
+        "hidden_reason",
+    ),
     "ix_comments_live_updated": ("consultation_id", "updated_at", "id", "hidden_reason"),
     # Across consultations (none chosen): walked in time order, filtering on the columns
     # carried after the key, without reading a row.
-    "ix_comments_live_any_posted": ("posted_at", "id", "consultation_id", "status", "language",
-                                    "hidden_reason"),
-    "ix_comments_live_any_updated": ("updated_at", "id", "consultation_id", "status", "language",
-                                     "hidden_reason"),
+    "ix_comments_live_any_posted": (
+        "posted_at",
+        "id",
+        "consultation_id",
+        "status",
+        "language",
+        "hidden_reason",
+    ),
+    "ix_comments_live_any_updated": (
+        "updated_at",
+        "id",
+        "consultation_id",
+        "status",
+        "language",
+        "hidden_reason",
+    ),
 }
 
 
@@ -110,7 +134,8 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
     source: Mapped[CommentSource] = mapped_column(
-        _enum(CommentSource, "comment_source"), default=CommentSource.TALK_PAGE)
+        _enum(CommentSource, "comment_source"), default=CommentSource.TALK_PAGE
+    )
     page_title: Mapped[str] = mapped_column(String(255))
     # c-<author>-<timestamp>-<parent> as DiscussionTools forms it.
     item_id: Mapped[str] = mapped_column(String(512))
@@ -129,10 +154,11 @@ class Comment(Base):
     hidden_at: Mapped[datetime | None]
 
     status: Mapped[TriageStatus] = mapped_column(
-        _enum(TriageStatus, "triage_status"), default=TriageStatus.NEW)
+        _enum(TriageStatus, "triage_status"), default=TriageStatus.NEW
+    )
     assignee: Mapped[str | None] = mapped_column(String(255))
-    note: Mapped[str] = mapped_column(Text, default="")       # private to the working group
-    response: Mapped[str] = mapped_column(Text, default="")   # public answer to the community
+    note: Mapped[str] = mapped_column(Text, default="")  # private to the working group
+    response: Mapped[str] = mapped_column(Text, default="")  # public answer to the community
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -141,9 +167,11 @@ class Comment(Base):
     search_text: Mapped[str] = mapped_column(Text, default=lambda ctx: _search_default(ctx))
 
     anchors: Mapped[list[Anchor]] = relationship(
-        back_populates="comment", cascade="all, delete-orphan")
+        back_populates="comment", cascade="all, delete-orphan"
+    )
     versions: Mapped[list[CommentVersion]] = relationship(
-        back_populates="comment", cascade="all, delete-orphan", order_by="CommentVersion.id")
+        back_populates="comment", cascade="all, delete-orphan", order_by="CommentVersion.id"
+    )
     themes: Mapped[list[Theme]] = relationship(secondary=comment_themes)
 
 
@@ -153,7 +181,9 @@ class CommentVersion(Base):
     __tablename__ = "comment_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
     text_html: Mapped[str | None] = mapped_column(Text)
     text_plain: Mapped[str | None] = mapped_column(Text)
     wiki_revid: Mapped[int | None]
@@ -173,7 +203,9 @@ class Anchor(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
     unit_key: Mapped[str] = mapped_column(String(32))
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     method: Mapped[AnchorMethod] = mapped_column(_enum(AnchorMethod, "anchor_method"))

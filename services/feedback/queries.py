@@ -31,8 +31,14 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.selectable import CompoundSelect
 
-from services.feedback.models import (Anchor, AuditEntry, Comment, Theme, TriageStatus,
-                                      comment_themes)
+from services.feedback.models import (
+    Anchor,
+    AuditEntry,
+    Comment,
+    Theme,
+    TriageStatus,
+    comment_themes,
+)
 from services.feedback.searchtext import MAX_QUERY_LENGTH, MAX_TERMS, query_terms
 
 DEFAULT_PAGE_SIZE = 50
@@ -60,8 +66,8 @@ class CursorError(FilterError):
 
 
 class Sort(enum.Enum):
-    NEWEST = "newest"    # posted_at, newest first; undated comments last
-    OLDEST = "oldest"    # posted_at, oldest first; undated comments last
+    NEWEST = "newest"  # posted_at, newest first; undated comments last
+    OLDEST = "oldest"  # posted_at, oldest first; undated comments last
     UPDATED = "updated"  # most recently triaged or edited first
 
 
@@ -180,8 +186,11 @@ def parse_filter(params: Mapping[str, Sequence[str]]) -> QueueFilter:
         theme_ids=_ints(params, "theme"),
         authors=tuple(dict.fromkeys(_values(params, "author"))),
         assignee=None if assignee is None else ("" if assignee == "-" else assignee),
-        posted_from=posted_from, posted_to=posted_to,
-        q=q.strip(), include_hidden=hidden == "1", sort=sort,
+        posted_from=posted_from,
+        posted_to=posted_to,
+        q=q.strip(),
+        include_hidden=hidden == "1",
+        sort=sort,
     )
 
 
@@ -197,14 +206,16 @@ def clamp_page_size(raw: str | int | None) -> int:
 
 # Cursors ---------------------------------------------------------------------------------
 
+
 def _sign(key: bytes, payload: bytes) -> str:
     digest = hmac.new(key, b"convene-cursor\0" + payload, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def encode_cursor(key: bytes, sort: Sort, value: datetime | None, row_id: int) -> str:
-    payload = json.dumps([sort.value, value.isoformat() if value else None, row_id],
-                         separators=(",", ":")).encode()
+    payload = json.dumps(
+        [sort.value, value.isoformat() if value else None, row_id], separators=(",", ":")
+    ).encode()
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     return f"{body}.{_sign(key, payload)}"
 
@@ -262,13 +273,26 @@ class QueueItem:
 
     @classmethod
     def from_comment(cls, c: Comment) -> QueueItem:
-        return cls(id=c.id, consultation_id=c.consultation_id, page_title=c.page_title,
-                   item_id=c.item_id, parent_item_id=c.parent_item_id, heading=c.heading,
-                   author=c.author, posted_at=c.posted_at, level=c.level, language=c.language,
-                   excerpt=(c.text_plain or "")[:EXCERPT], status=c.status, assignee=c.assignee,
-                   hidden_reason=c.hidden_reason, updated_at=c.updated_at,
-                   wiki_revid=c.wiki_revid, themes=sorted(t.name for t in c.themes),
-                   units=sorted(a.unit_key for a in c.anchors))
+        return cls(
+            id=c.id,
+            consultation_id=c.consultation_id,
+            page_title=c.page_title,
+            item_id=c.item_id,
+            parent_item_id=c.parent_item_id,
+            heading=c.heading,
+            author=c.author,
+            posted_at=c.posted_at,
+            level=c.level,
+            language=c.language,
+            excerpt=(c.text_plain or "")[:EXCERPT],
+            status=c.status,
+            assignee=c.assignee,
+            hidden_reason=c.hidden_reason,
+            updated_at=c.updated_at,
+            wiki_revid=c.wiki_revid,
+            themes=sorted(t.name for t in c.themes),
+            units=sorted(a.unit_key for a in c.anchors),
+        )
 
 
 # The queue reads table columns (Core), not ORM attributes: a page is read-only, and
@@ -278,10 +302,24 @@ _THEME = Theme.__table__.c
 _ANCHOR = Anchor.__table__.c
 _LINK = comment_themes.c
 
-_ITEM_COLUMNS = (_C.id, _C.consultation_id, _C.page_title, _C.item_id, _C.parent_item_id,
-                 _C.heading, _C.author, _C.posted_at, _C.level, _C.language,
-                 func.substr(_C.text_plain, 1, EXCERPT).label("excerpt"), _C.status,
-                 _C.assignee, _C.hidden_reason, _C.updated_at, _C.wiki_revid)
+_ITEM_COLUMNS = (
+    _C.id,
+    _C.consultation_id,
+    _C.page_title,
+    _C.item_id,
+    _C.parent_item_id,
+    _C.heading,
+    _C.author,
+    _C.posted_at,
+    _C.level,
+    _C.language,
+    func.substr(_C.text_plain, 1, EXCERPT).label("excerpt"),
+    _C.status,
+    _C.assignee,
+    _C.hidden_reason,
+    _C.updated_at,
+    _C.wiki_revid,
+)
 
 
 def _labels_of(comment_ids) -> CompoundSelect:
@@ -289,16 +327,20 @@ def _labels_of(comment_ids) -> CompoundSelect:
     names (a list parameter or a subquery), in one read, in the order they are shown."""
     return union_all(
         select(_LINK.comment_id, literal(0).label("kind"), _THEME.name.label("label"))
-        .join_from(comment_themes, Theme.__table__).where(_LINK.comment_id.in_(comment_ids)),
-        select(_ANCHOR.comment_id, literal(1), _ANCHOR.unit_key)
-        .where(_ANCHOR.comment_id.in_(comment_ids)),
+        .join_from(comment_themes, Theme.__table__)
+        .where(_LINK.comment_id.in_(comment_ids)),
+        select(_ANCHOR.comment_id, literal(1), _ANCHOR.unit_key).where(
+            _ANCHOR.comment_id.in_(comment_ids)
+        ),
     ).order_by("kind", "label")
 
 
 # A page's comments; a consultation's live comments (the queue index holds them all).
 _LABELS = _labels_of(bindparam("ids", expanding=True))
-_LIVE_IN_CONSULTATION = (_C.consultation_id == bindparam("consultation_id"),
-                         _C.hidden_reason.is_(None))
+_LIVE_IN_CONSULTATION = (
+    _C.consultation_id == bindparam("consultation_id"),
+    _C.hidden_reason.is_(None),
+)
 _LIVE_ITEMS = select(*_ITEM_COLUMNS).where(*_LIVE_IN_CONSULTATION)
 _LIVE_LABELS = _labels_of(select(_C.id).where(*_LIVE_IN_CONSULTATION))
 
@@ -382,12 +424,18 @@ class _Shape(NamedTuple):
 
 
 # How many links a unit or theme filter has, counted up to the first past PROBE_ABOVE.
-_UNIT_LINKS = (select(func.count()).select_from(
-    select(literal(1)).where(_ANCHOR.unit_key.in_(bindparam("values", expanding=True)))
-    .limit(bindparam("cap", type_=Integer)).subquery()))
-_THEME_LINKS = (select(func.count()).select_from(
-    select(literal(1)).where(_LINK.theme_id.in_(bindparam("values", expanding=True)))
-    .limit(bindparam("cap", type_=Integer)).subquery()))
+_UNIT_LINKS = select(func.count()).select_from(
+    select(literal(1))
+    .where(_ANCHOR.unit_key.in_(bindparam("values", expanding=True)))
+    .limit(bindparam("cap", type_=Integer))
+    .subquery()
+)
+_THEME_LINKS = select(func.count()).select_from(
+    select(literal(1))
+    .where(_LINK.theme_id.in_(bindparam("values", expanding=True)))
+    .limit(bindparam("cap", type_=Integer))
+    .subquery()
+)
 
 
 def _link_mode(session: Session | None, statement, values) -> Link | None:
@@ -409,9 +457,16 @@ def _walks_short(flt: QueueFilter) -> bool:
     applies every other condition (chosen consultations, status, language, time order), so
     each entry walked fails only the link. Otherwise the other conditions thin the matches
     out too, and driving by the links costs less."""
-    return (bool(flt.consultation_ids) and flt.sort is not Sort.UPDATED and not flt.q
-            and not flt.authors and flt.assignee is None and not flt.posted_from
-            and not flt.posted_to and not (flt.unit_keys and flt.theme_ids))
+    return (
+        bool(flt.consultation_ids)
+        and flt.sort is not Sort.UPDATED
+        and not flt.q
+        and not flt.authors
+        and flt.assignee is None
+        and not flt.posted_from
+        and not flt.posted_to
+        and not (flt.unit_keys and flt.theme_ids)
+    )
 
 
 def _shape(flt: QueueFilter, session: Session | None = None) -> tuple[_Shape, dict]:
@@ -433,7 +488,9 @@ def _shape(flt: QueueFilter, session: Session | None = None) -> tuple[_Shape, di
     if flt.posted_from:
         params["posted_from"] = datetime.combine(flt.posted_from, datetime.min.time())
     if flt.posted_to:
-        params["posted_to"] = datetime.combine(flt.posted_to + timedelta(days=1), datetime.min.time())
+        params["posted_to"] = datetime.combine(
+            flt.posted_to + timedelta(days=1), datetime.min.time()
+        )
     if flt.unit_keys:
         params["units"] = list(flt.unit_keys)
     if flt.theme_ids:
@@ -441,11 +498,18 @@ def _shape(flt: QueueFilter, session: Session | None = None) -> tuple[_Shape, di
     for n, term in enumerate(terms):
         params[f"term{n}"] = f"%{_escape_like(term)}%"
     assignee = None if flt.assignee is None else ("unassigned" if flt.assignee == "" else "named")
-    return _Shape(bool(flt.statuses), bool(flt.languages), bool(flt.authors), assignee,
-                  bool(flt.posted_from), bool(flt.posted_to),
-                  _link_mode(session, _UNIT_LINKS, flt.unit_keys),
-                  _link_mode(session, _THEME_LINKS, flt.theme_ids), len(terms),
-                  flt.include_hidden), params
+    return _Shape(
+        bool(flt.statuses),
+        bool(flt.languages),
+        bool(flt.authors),
+        assignee,
+        bool(flt.posted_from),
+        bool(flt.posted_to),
+        _link_mode(session, _UNIT_LINKS, flt.unit_keys),
+        _link_mode(session, _THEME_LINKS, flt.theme_ids),
+        len(terms),
+        flt.include_hidden,
+    ), params
 
 
 def _linked(link: Link) -> ColumnElement:
@@ -458,6 +522,7 @@ def _linked(link: Link) -> ColumnElement:
 
 def _conditions(shape: _Shape) -> list[ColumnElement]:
     """The conditions of a shape other than the consultation, with its parameters unbound."""
+
     def many(name: str):
         return bindparam(name, expanding=True)
 
@@ -483,11 +548,17 @@ def _conditions(shape: _Shape) -> list[ColumnElement]:
     # or is probed while an index is walked (``Link``); a correlated EXISTS would probe the
     # link table once per comment walked.
     if shape.units:
-        conds.append(_linked(shape.units).in_(
-            select(_ANCHOR.comment_id).where(_ANCHOR.unit_key.in_(many("units")))))
+        conds.append(
+            _linked(shape.units).in_(
+                select(_ANCHOR.comment_id).where(_ANCHOR.unit_key.in_(many("units")))
+            )
+        )
     if shape.themes:
-        conds.append(_linked(shape.themes).in_(
-            select(_LINK.comment_id).where(_LINK.theme_id.in_(many("themes")))))
+        conds.append(
+            _linked(shape.themes).in_(
+                select(_LINK.comment_id).where(_LINK.theme_id.in_(many("themes")))
+            )
+        )
     if shape.terms and shape.include_hidden:
         # Text of hidden comments is never searchable, even if a purge has not reached it.
         conds.append(_C.hidden_reason.is_(None))
@@ -502,8 +573,10 @@ def filter_conditions(flt: QueueFilter, visible_ids: Collection[int]) -> list[Co
     if not allowed:
         return [false()]
     shape, params = _shape(flt)
-    return [_C.consultation_id.in_(sorted(allowed)),
-            *(cond.params(params) for cond in _conditions(shape))]
+    return [
+        _C.consultation_id.in_(sorted(allowed)),
+        *(cond.params(params) for cond in _conditions(shape)),
+    ]
 
 
 Order = tuple[tuple[str, bool], ...]  # (column name, descending) in turn
@@ -549,30 +622,46 @@ def _segment_terms(segment: _Segment) -> tuple[list[ColumnElement], Order]:
     conds = [] if segment.kind == "updated" else [_C.posted_at.is_not(None)]
     if segment.after:
         # One row-value comparison, which an index range serves.
-        conds.append(beyond(tuple_(column, _C.id),
-                            tuple_(bindparam("after_value", type_=column.type), after_id)))
+        conds.append(
+            beyond(
+                tuple_(column, _C.id), tuple_(bindparam("after_value", type_=column.type), after_id)
+            )
+        )
     return conds, ((column.name, down), ("id", down))
 
 
 def _order_by(columns, order: Order) -> list:
-    return [columns[name].desc() if descending else columns[name].asc() for name, descending in order]
+    return [
+        columns[name].desc() if descending else columns[name].asc() for name, descending in order
+    ]
 
 
 @lru_cache(maxsize=1024)
 def _keys_statement(shape: _Shape, segment: _Segment):
     conds, order = _segment_terms(segment)
     sort_column = _C.updated_at if segment.kind == "updated" else _C.posted_at
-    return (select(_C.id, _C.consultation_id, sort_column)
-            .where(_C.consultation_id.in_(bindparam("consultations", expanding=True)),
-                   *_conditions(shape), *conds)
-            .order_by(*_order_by(_C, order)).limit(bindparam("limit", type_=Integer)))
+    return (
+        select(_C.id, _C.consultation_id, sort_column)
+        .where(
+            _C.consultation_id.in_(bindparam("consultations", expanding=True)),
+            *_conditions(shape),
+            *conds,
+        )
+        .order_by(*_order_by(_C, order))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 @lru_cache(maxsize=256)
 def _count_statement(shape: _Shape):
-    matching = (select(_C.id).where(_C.consultation_id.in_(bindparam("consultations", expanding=True)),
-                                    *_conditions(shape))
-                .limit(bindparam("cap", type_=Integer)).subquery())
+    matching = (
+        select(_C.id)
+        .where(
+            _C.consultation_id.in_(bindparam("consultations", expanding=True)), *_conditions(shape)
+        )
+        .limit(bindparam("cap", type_=Integer))
+        .subquery()
+    )
     return select(func.count()).select_from(matching)
 
 
@@ -589,9 +678,15 @@ class PageKeys:
         return [comment_id for comment_id, _ in self.rows]
 
 
-def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], *,
-              limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None,
-              cursor_key: bytes = b"") -> PageKeys:
+def page_keys(
+    session: Session,
+    flt: QueueFilter,
+    visible_ids: Collection[int],
+    *,
+    limit: int = DEFAULT_PAGE_SIZE,
+    cursor: str | None = None,
+    cursor_key: bytes = b"",
+) -> PageKeys:
     """Which comments one page of the filtered queue shows, and the next page's cursor.
 
     Only ids and the sort key are read, so the common filters are answered from a queue
@@ -610,8 +705,9 @@ def page_keys(session: Session, flt: QueueFilter, visible_ids: Collection[int], 
             wanted = limit + 1 - len(rows)
             if wanted <= 0:
                 break
-            rows.extend(session.execute(_keys_statement(shape, segment),
-                                        {**params, "limit": wanted}).all())
+            rows.extend(
+                session.execute(_keys_statement(shape, segment), {**params, "limit": wanted}).all()
+            )
     next_cursor = None
     if len(rows) > limit:
         last_id, _, last_value = rows[limit - 1]
@@ -630,37 +726,57 @@ def items_by_id(session: Session, ids: Collection[int]) -> dict[int, QueueItem]:
     return {item.id: item for item in _items(session, rows)}
 
 
-def queue_page(session: Session, flt: QueueFilter, visible_ids: Collection[int], *,
-               limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None,
-               cursor_key: bytes = b"") -> Page:
+def queue_page(
+    session: Session,
+    flt: QueueFilter,
+    visible_ids: Collection[int],
+    *,
+    limit: int = DEFAULT_PAGE_SIZE,
+    cursor: str | None = None,
+    cursor_key: bytes = b"",
+) -> Page:
     """One page of the filtered queue, with the cursor of the next page if there is one."""
     keys = page_keys(session, flt, visible_ids, limit=limit, cursor=cursor, cursor_key=cursor_key)
     found = items_by_id(session, keys.ids)
-    return Page(items=[found[i] for i in keys.ids if i in found], limit=keys.limit,
-                next_cursor=keys.next_cursor)
+    return Page(
+        items=[found[i] for i in keys.ids if i in found],
+        limit=keys.limit,
+        next_cursor=keys.next_cursor,
+    )
 
 
-def count_matching(session: Session, flt: QueueFilter, visible_ids: Collection[int],
-                   cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_matching(
+    session: Session, flt: QueueFilter, visible_ids: Collection[int], cap: int = COUNT_CAP
+) -> tuple[int, bool]:
     """How many comments match, counting at most ``cap``: (count, whether it hit the cap)."""
     allowed = allowed_ids(flt, visible_ids)
     if not allowed:
         return 0, False
     # Counting reads every match (up to the cap): driven by the links, never a walk.
     shape, params = _shape(flt)
-    n = session.scalar(_count_statement(shape),
-                       {**params, "consultations": sorted(allowed), "cap": cap + 1}) or 0
+    n = (
+        session.scalar(
+            _count_statement(shape), {**params, "consultations": sorted(allowed), "cap": cap + 1}
+        )
+        or 0
+    )
     return min(n, cap), n > cap
 
 
 # One comment -----------------------------------------------------------------------------
 
+
 def get_comment(session: Session, comment_id: int, visible_ids: Collection[int]) -> Comment | None:
     """A comment the user may see, with its anchors, themes and earlier versions loaded."""
     comment = session.scalar(
-        select(Comment).where(Comment.id == comment_id)
-        .options(selectinload(Comment.anchors), selectinload(Comment.themes),
-                 selectinload(Comment.versions)))
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(
+            selectinload(Comment.anchors),
+            selectinload(Comment.themes),
+            selectinload(Comment.versions),
+        )
+    )
     if comment is None or comment.consultation_id not in set(visible_ids):
         return None
     return comment
@@ -668,11 +784,19 @@ def get_comment(session: Session, comment_id: int, visible_ids: Collection[int])
 
 def thread_of(session: Session, comment: Comment) -> list[QueueItem]:
     """The comments of the same section of the same page, in thread order (replies under parents)."""
-    siblings = _items(session, session.execute(
-        select(*_ITEM_COLUMNS).where(_C.consultation_id == comment.consultation_id,
-                                     _C.page_title == comment.page_title,
-                                     _C.heading == comment.heading)
-        .order_by(_C.posted_at.asc().nulls_last(), _C.id.asc()).limit(THREAD_LIMIT)).all())
+    siblings = _items(
+        session,
+        session.execute(
+            select(*_ITEM_COLUMNS)
+            .where(
+                _C.consultation_id == comment.consultation_id,
+                _C.page_title == comment.page_title,
+                _C.heading == comment.heading,
+            )
+            .order_by(_C.posted_at.asc().nulls_last(), _C.id.asc())
+            .limit(THREAD_LIMIT)
+        ).all(),
+    )
     by_parent: dict[str | None, list[QueueItem]] = {}
     known = {c.item_id for c in siblings}
     for item in siblings:
@@ -688,22 +812,34 @@ def thread_of(session: Session, comment: Comment) -> list[QueueItem]:
 
 
 def audit_of(session: Session, comment_id: int) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.comment_id == comment_id)
-                                .order_by(AuditEntry.id.desc())))
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.comment_id == comment_id)
+            .order_by(AuditEntry.id.desc())
+        )
+    )
 
 
 def themes_of(session: Session, consultation_ids: Collection[int]) -> list[Theme]:
     if not consultation_ids:
         return []
-    return list(session.scalars(select(Theme).where(Theme.consultation_id.in_(sorted(consultation_ids)))
-                                .order_by(Theme.name)))
+    return list(
+        session.scalars(
+            select(Theme)
+            .where(Theme.consultation_id.in_(sorted(consultation_ids)))
+            .order_by(Theme.name)
+        )
+    )
 
 
 # The next language after :after among one consultation's live comments: one seek in the
 # (consultation, language) queue index, where GROUP BY would read every entry.
-_NEXT_LANGUAGE = (select(func.min(_C.language))
-                  .where(_C.consultation_id == bindparam("consultation_id"),
-                         _C.hidden_reason.is_(None), _C.language > bindparam("after")))
+_NEXT_LANGUAGE = select(func.min(_C.language)).where(
+    _C.consultation_id == bindparam("consultation_id"),
+    _C.hidden_reason.is_(None),
+    _C.language > bindparam("after"),
+)
 
 
 def languages_of(session: Session, consultation_ids: Collection[int]) -> list[str]:
@@ -711,7 +847,10 @@ def languages_of(session: Session, consultation_ids: Collection[int]) -> list[st
     found: set[str] = set()
     for consultation_id in sorted(consultation_ids):
         after = ""
-        while (after := session.scalar(_NEXT_LANGUAGE, {"consultation_id": consultation_id,
-                                                        "after": after})) is not None:
+        while (
+            after := session.scalar(
+                _NEXT_LANGUAGE, {"consultation_id": consultation_id, "after": after}
+            )
+        ) is not None:
             found.add(after)
     return sorted(found)

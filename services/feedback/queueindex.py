@@ -56,24 +56,44 @@ _LIVE = _C.hidden_reason.is_(None)
 _RAW = String()
 # In queue order, sorted by the database (in C, and as it compares): dated comments newest
 # first, then undated ones; the order by last change newest first.
-_POSTED_ROWS = (select(_C.id, type_coerce(_C.posted_at, _RAW), type_coerce(_C.status, _RAW),
-                       _C.language, _C.search_text)
-                .where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
-                .order_by(_C.posted_at.is_(None), _C.posted_at.desc(), _C.id.desc()))
-_UPDATED_ROWS = (select(_C.id, type_coerce(_C.updated_at, _RAW))
-                 .where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
-                 .order_by(_C.updated_at.desc(), _C.id.desc()))
+_POSTED_ROWS = (
+    select(
+        _C.id,
+        type_coerce(_C.posted_at, _RAW),
+        type_coerce(_C.status, _RAW),
+        _C.language,
+        _C.search_text,
+    )
+    .where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
+    .order_by(_C.posted_at.is_(None), _C.posted_at.desc(), _C.id.desc())
+)
+_UPDATED_ROWS = (
+    select(_C.id, type_coerce(_C.updated_at, _RAW))
+    .where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
+    .order_by(_C.updated_at.desc(), _C.id.desc())
+)
 _A = Anchor.__table__.c
-_UNIT_LINKS = select(_A.comment_id, _A.unit_key).where(_A.comment_id.in_(
-    select(_C.id).where(_C.consultation_id == bindparam("consultation_id"), _LIVE)))
-_THEME_LINKS = (select(comment_themes.c.comment_id, comment_themes.c.theme_id)
-                .join_from(comment_themes, Theme.__table__)
-                .where(Theme.__table__.c.consultation_id == bindparam("consultation_id")))
+_UNIT_LINKS = select(_A.comment_id, _A.unit_key).where(
+    _A.comment_id.in_(
+        select(_C.id).where(_C.consultation_id == bindparam("consultation_id"), _LIVE)
+    )
+)
+_THEME_LINKS = (
+    select(comment_themes.c.comment_id, comment_themes.c.theme_id)
+    .join_from(comment_themes, Theme.__table__)
+    .where(Theme.__table__.c.consultation_id == bindparam("consultation_id"))
+)
+
 
 def answers(flt: QueueFilter) -> bool:
     """Whether the index answers this filter (else SQL does)."""
-    return not (flt.authors or flt.assignee is not None or flt.posted_from
-                or flt.posted_to or flt.include_hidden)
+    return not (
+        flt.authors
+        or flt.assignee is not None
+        or flt.posted_from
+        or flt.posted_to
+        or flt.include_hidden
+    )
 
 
 @contextmanager
@@ -132,8 +152,10 @@ class _Order:
             if len(values) <= 256:
                 index = {value: code for code, value in enumerate(values)}
                 codes = bytes([index[row[column]] for row in rows])
-                self.bitmaps.update(((kind, value), bits) for value, bits in
-                                    _bitmaps_of_codes(codes, values).items())
+                self.bitmaps.update(
+                    ((kind, value), bits)
+                    for value, bits in _bitmaps_of_codes(codes, values).items()
+                )
             else:
                 links = {**links, kind: [(row[0], row[column]) for row in rows]}
         position = {comment_id: p for p, comment_id in enumerate(self.ids)}
@@ -185,8 +207,12 @@ class _Order:
         for term in query_terms(flt.q):
             bitmap &= self.term(term)
         statuses = [status.value for status in flt.statuses]  # as the database stores them
-        for kind, values in (("status", statuses), ("language", flt.languages),
-                             ("unit", flt.unit_keys), ("theme", flt.theme_ids)):
+        for kind, values in (
+            ("status", statuses),
+            ("language", flt.languages),
+            ("unit", flt.unit_keys),
+            ("theme", flt.theme_ids),
+        ):
             if values:
                 any_of = 0
                 for value in values:
@@ -200,8 +226,9 @@ class _Order:
         return lo + bisect_left(range(lo, hi), True, key=lambda p: not before(p))
 
 
-def _ranges(order: _Order, sort: Sort, after: tuple[object, int] | None
-            ) -> list[tuple[int, int, bool]]:
+def _ranges(
+    order: _Order, sort: Sort, after: tuple[object, int] | None
+) -> list[tuple[int, int, bool]]:
     """The position ranges a page is read from, in turn: (start, end, descending).
 
     Positions follow NEWEST (and UPDATED) order: dated comments by (value, id) descending,
@@ -268,20 +295,25 @@ class QueueIndex:
         cid = {"consultation_id": consultation_id}
         with _collector_paused():
             rows = session.execute(_POSTED_ROWS, cid).all()
-            links = {"unit": session.execute(_UNIT_LINKS, cid).all(),
-                     "theme": session.execute(_THEME_LINKS, cid).all()}
+            links = {
+                "unit": session.execute(_UNIT_LINKS, cid).all(),
+                "theme": session.execute(_THEME_LINKS, cid).all(),
+            }
             dated = sum(1 for row in rows if row[1] is not None)
             self.posted = _Order(rows, dated, links)
             by_id = {row[0]: row for row in rows}
-            by_update = [(comment_id, updated, *by_id[comment_id][2:])
-                         for comment_id, updated in session.execute(_UPDATED_ROWS, cid).all()
-                         if comment_id in by_id]
+            by_update = [
+                (comment_id, updated, *by_id[comment_id][2:])
+                for comment_id, updated in session.execute(_UPDATED_ROWS, cid).all()
+                if comment_id in by_id
+            ]
             self.updated = _Order(by_update, len(by_update), links)
             self.updated.same_comments_as(self.posted)
             self.items = queries.live_items(session, consultation_id)
 
-    def page(self, flt: QueueFilter, after: tuple[object, int] | None,
-             wanted: int) -> list[tuple[int, object]]:
+    def page(
+        self, flt: QueueFilter, after: tuple[object, int] | None, wanted: int
+    ) -> list[tuple[int, object]]:
         """Up to ``wanted`` (comment id, sort value) after the cursor's (value, id), in order."""
         order = self.updated if flt.sort is Sort.UPDATED else self.posted
         positions = _positions(order.matching(flt), _ranges(order, flt.sort, after), wanted)
@@ -305,12 +337,21 @@ def _converters(dialect) -> tuple[Callable, Callable]:
     """Sort values from a cursor (datetime) to the index (as the database returns them),
     and back, for this dialect."""
     column_type = _C.posted_at.type.dialect_impl(dialect)
-    return (column_type.bind_processor(dialect) or (lambda v: v),
-            column_type.result_processor(dialect, None) or (lambda v: v))
+    return (
+        column_type.bind_processor(dialect) or (lambda v: v),
+        column_type.result_processor(dialect, None) or (lambda v: v),
+    )
 
 
-def page_keys(session: Session, indexes: Collection[QueueIndex], flt: QueueFilter, *,
-              limit: int, cursor: str | None, cursor_key: bytes) -> PageKeys:
+def page_keys(
+    session: Session,
+    indexes: Collection[QueueIndex],
+    flt: QueueFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    cursor_key: bytes,
+) -> PageKeys:
     """One page of the filtered queue over these consultations' indexes: the same page, and
     the same cursor, as ``queries.page_keys`` gives. ``session`` only tells the dialect."""
     limit = queries.clamp_page_size(limit)
@@ -320,20 +361,26 @@ def page_keys(session: Session, indexes: Collection[QueueIndex], flt: QueueFilte
         value, after_id = queries.decode_cursor(cursor_key, cursor, flt.sort)
         after = (None if value is None else to_index(value), after_id)
     key, descending = _merge_key(flt.sort)
-    pages = [[(index.consultation_id, row) for row in index.page(flt, after, limit + 1)]
-             for index in indexes]
+    pages = [
+        [(index.consultation_id, row) for row in index.page(flt, after, limit + 1)]
+        for index in indexes
+    ]
     rows = list(islice(heapq.merge(*pages, key=key, reverse=descending), limit + 1))
     next_cursor = None
     if len(rows) > limit:
         _, (last_id, last_value) = rows[limit - 1]
         value = None if last_value is None else from_index(last_value)
         next_cursor = queries.encode_cursor(cursor_key, flt.sort, value, last_id)
-    return PageKeys(tuple((row[0], consultation_id) for consultation_id, row in rows[:limit]),
-                    limit, next_cursor)
+    return PageKeys(
+        tuple((row[0], consultation_id) for consultation_id, row in rows[:limit]),
+        limit,
+        next_cursor,
+    )
 
 
-def count_matching(indexes: Collection[QueueIndex], flt: QueueFilter,
-                   cap: int = queries.COUNT_CAP) -> tuple[int, bool]:
+def count_matching(
+    indexes: Collection[QueueIndex], flt: QueueFilter, cap: int = queries.COUNT_CAP
+) -> tuple[int, bool]:
     """How many comments match, as ``queries.count_matching`` tells it (capped)."""
     n = sum(index.count(flt) for index in indexes)
     return min(n, cap), n > cap
@@ -355,9 +402,16 @@ class IndexCache:
     last took to make has passed: making indexes takes at most a fraction 1 / (1 + rest)
     of a process's time, however fast the changes come, and SQL answers in between."""
 
-    def __init__(self, sessions: Callable, ttl: float, *, background: bool = True,
-                 rest: float = 4.0, max_consultations: int = 32,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        sessions: Callable,
+        ttl: float,
+        *,
+        background: bool = True,
+        rest: float = 4.0,
+        max_consultations: int = 32,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.sessions, self.ttl, self.background, self.rest = sessions, ttl, background, rest
         self.max_consultations, self._clock = max_consultations, clock
         self._indexes: dict[int, QueueIndex] = {}
@@ -379,8 +433,11 @@ class IndexCache:
             if index is not None and self._current(index, version):
                 self._indexes[consultation_id] = self._indexes.pop(consultation_id)
                 return index
-            if (self.background and consultation_id not in self._pending
-                    and self._clock() >= self._not_before.get(consultation_id, 0.0)):
+            if (
+                self.background
+                and consultation_id not in self._pending
+                and self._clock() >= self._not_before.get(consultation_id, 0.0)
+            ):
                 if self._builder is None:
                     self._builder = ThreadPoolExecutor(1, thread_name_prefix="queue-index")
                 self._pending[consultation_id] = self._builder.submit(self._build, consultation_id)
@@ -392,8 +449,9 @@ class IndexCache:
     def prime(self, consultation_ids: Collection[int]) -> int:
         """Make the indexes of these consultations now, in the caller's thread (a server
         warming up before it takes requests); how many were made."""
-        return sum(self._build(cid) is not None
-                   for cid in list(consultation_ids)[:self.max_consultations])
+        return sum(
+            self._build(cid) is not None for cid in list(consultation_ids)[: self.max_consultations]
+        )
 
     def wait(self) -> None:
         """Until the indexes asked for so far are made (for tests and benchmarks)."""
@@ -406,8 +464,12 @@ class IndexCache:
                 future.result()
 
     def _current(self, index: QueueIndex, version: int | None) -> bool:
-        return (version is not None and index.version is not None and index.version >= version
-                and index.built + self.ttl >= self._clock())
+        return (
+            version is not None
+            and index.version is not None
+            and index.version >= version
+            and index.built + self.ttl >= self._clock()
+        )
 
     def _build(self, consultation_id: int) -> QueueIndex | None:
         """A new index of the consultation, kept unless a newer one was made meanwhile; None
@@ -420,8 +482,7 @@ class IndexCache:
                 index: QueueIndex | None = QueueIndex(session, consultation_id, version)
             index.built = self._clock()
         except Exception:  # whatever it is, the queue is still read with SQL
-            log.exception("the queue index of consultation %s could not be made",
-                          consultation_id)
+            log.exception("the queue index of consultation %s could not be made", consultation_id)
             index = None
         with self._lock:
             self._pending.pop(consultation_id, None)

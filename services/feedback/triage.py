@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from services.documents.models import utcnow
 from services.feedback.models import AuditEntry, Comment, Theme, TriageStatus
 
-MAX_TEXT = 10_000      # note and response
+MAX_TEXT = 10_000  # note and response
 MAX_THEME = 100
 MAX_THEMES = 20
 MAX_BULK = 500
@@ -76,7 +76,7 @@ class TriageChange:
     """Fields to change; None leaves a field as it is."""
 
     status: TriageStatus | None = None
-    assignee: str | None = None          # "" unassigns
+    assignee: str | None = None  # "" unassigns
     themes: tuple[str, ...] | None = None  # replaces the comment's themes
     add_themes: tuple[str, ...] = ()
     remove_themes: tuple[str, ...] = ()
@@ -84,8 +84,16 @@ class TriageChange:
     response: str | None = None
     duplicate_of: int | None = None
 
-    FIELDS = ("status", "assignee", "themes", "add_themes", "remove_themes", "note",
-              "response", "duplicate_of")
+    FIELDS = (
+        "status",
+        "assignee",
+        "themes",
+        "add_themes",
+        "remove_themes",
+        "note",
+        "response",
+        "duplicate_of",
+    )
     BULK_FIELDS = ("status", "assignee", "add_themes", "remove_themes")
 
     @classmethod
@@ -96,15 +104,20 @@ class TriageChange:
         allowed = cls.BULK_FIELDS if bulk else cls.FIELDS
         unknown = sorted(set(data) - set(allowed))
         if unknown:
-            raise TriageError(unknown[0], f"not a field of a {'bulk ' if bulk else ''}triage "
-                                          f"change (allowed: {', '.join(allowed)})")
+            raise TriageError(
+                unknown[0],
+                f"not a field of a {'bulk ' if bulk else ''}triage "
+                f"change (allowed: {', '.join(allowed)})",
+            )
         kwargs: dict[str, Any] = {}
         if data.get("status") is not None:
             try:
                 kwargs["status"] = TriageStatus(data["status"])
             except (ValueError, TypeError):
                 known = ", ".join(s.value for s in TriageStatus)
-                raise TriageError("status", f"{str(data['status'])[:40]!r} is not one of {known}") from None
+                raise TriageError(
+                    "status", f"{str(data['status'])[:40]!r} is not one of {known}"
+                ) from None
         if data.get("assignee") is not None:
             assignee = _clean_text("assignee", data["assignee"], 255).strip()
             kwargs["assignee"] = assignee
@@ -130,9 +143,15 @@ class TriageChange:
 
     @property
     def is_empty(self) -> bool:
-        return not self.add_themes and not self.remove_themes and all(
-            getattr(self, name) is None for name in self.FIELDS
-            if name not in ("add_themes", "remove_themes"))
+        return (
+            not self.add_themes
+            and not self.remove_themes
+            and all(
+                getattr(self, name) is None
+                for name in self.FIELDS
+                if name not in ("add_themes", "remove_themes")
+            )
+        )
 
 
 def snapshot(comment: Comment) -> dict[str, Any]:
@@ -147,12 +166,20 @@ def snapshot(comment: Comment) -> dict[str, Any]:
     }
 
 
-def _themes_by_name(session: Session, consultation_id: int, names: Collection[str]) -> dict[str, Theme]:
+def _themes_by_name(
+    session: Session, consultation_id: int, names: Collection[str]
+) -> dict[str, Theme]:
     """Themes of a consultation by name, creating the ones that do not exist yet."""
     if not names:
         return {}
-    found = {t.name: t for t in session.scalars(
-        select(Theme).where(Theme.consultation_id == consultation_id, Theme.name.in_(list(names))))}
+    found = {
+        t.name: t
+        for t in session.scalars(
+            select(Theme).where(
+                Theme.consultation_id == consultation_id, Theme.name.in_(list(names))
+            )
+        )
+    }
     for name in names:
         if name not in found:
             found[name] = Theme(consultation_id=consultation_id, name=name)
@@ -166,8 +193,9 @@ def _apply(session: Session, comment: Comment, change: TriageChange) -> None:
             raise TriageError("duplicate_of", "a comment cannot duplicate itself")
         original = session.get(Comment, change.duplicate_of)
         if original is None or original.consultation_id != comment.consultation_id:
-            raise TriageError("duplicate_of",
-                              f"comment {change.duplicate_of} is not in the same consultation")
+            raise TriageError(
+                "duplicate_of", f"comment {change.duplicate_of} is not in the same consultation"
+            )
         comment.duplicate_of_id = original.id
         comment.status = TriageStatus.DUPLICATE
     if change.status is not None:
@@ -195,8 +223,9 @@ def _apply(session: Session, comment: Comment, change: TriageChange) -> None:
         comment.themes = [themes[n] for n in wanted]
 
 
-def apply_change(session: Session, comment: Comment, change: TriageChange, actor: str,
-                 action: str = "triage") -> AuditEntry | None:
+def apply_change(
+    session: Session, comment: Comment, change: TriageChange, actor: str, action: str = "triage"
+) -> AuditEntry | None:
     """Apply ``change`` to ``comment``; the audit entry, or None if nothing changed."""
     before = snapshot(comment)
     _apply(session, comment, change)
@@ -205,39 +234,66 @@ def apply_change(session: Session, comment: Comment, change: TriageChange, actor
     if not changed:
         return None
     comment.updated_at = utcnow()
-    entry = AuditEntry(comment_id=comment.id, actor=actor, action=action,
-                       before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    entry = AuditEntry(
+        comment_id=comment.id,
+        actor=actor,
+        action=action,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
     session.add(entry)
     session.flush()
     return entry
 
 
-def triage(session: Session, comment_id: int, change: TriageChange, actor: str,
-           visible: Collection[int], may_triage: Collection[int]) -> AuditEntry | None:
+def triage(
+    session: Session,
+    comment_id: int,
+    change: TriageChange,
+    actor: str,
+    visible: Collection[int],
+    may_triage: Collection[int],
+) -> AuditEntry | None:
     """Triage one comment the actor may triage; NotFound / NotPermitted otherwise."""
-    comment = session.scalar(select(Comment).where(Comment.id == comment_id)
-                             .options(selectinload(Comment.themes)))
+    comment = session.scalar(
+        select(Comment).where(Comment.id == comment_id).options(selectinload(Comment.themes))
+    )
     if comment is None or comment.consultation_id not in set(visible):
         raise NotFound(f"no comment {comment_id}")
     if comment.consultation_id not in set(may_triage):
-        raise NotPermitted(f"{actor} may not triage comments of consultation {comment.consultation_id}")
+        raise NotPermitted(
+            f"{actor} may not triage comments of consultation {comment.consultation_id}"
+        )
     return apply_change(session, comment, change, actor)
 
 
-def bulk_triage(session: Session, comment_ids: Collection[int], change: TriageChange, actor: str,
-                visible: Collection[int], may_triage: Collection[int]) -> list[AuditEntry]:
+def bulk_triage(
+    session: Session,
+    comment_ids: Collection[int],
+    change: TriageChange,
+    actor: str,
+    visible: Collection[int],
+    may_triage: Collection[int],
+) -> list[AuditEntry]:
     """Apply one change to many comments, or to none if any may not be touched."""
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise TriageError("ids", "no comments given")
     if len(ids) > MAX_BULK:
         raise TriageError("ids", f"at most {MAX_BULK} comments at once, got {len(ids)}")
-    bad_fields = [f for f in TriageChange.FIELDS
-                  if f not in TriageChange.BULK_FIELDS and getattr(change, f) is not None]
+    bad_fields = [
+        f
+        for f in TriageChange.FIELDS
+        if f not in TriageChange.BULK_FIELDS and getattr(change, f) is not None
+    ]
     if bad_fields:
         raise TriageError(bad_fields[0], "cannot be set in a bulk action")
-    comments = {c.id: c for c in session.scalars(
-        select(Comment).where(Comment.id.in_(ids)).options(selectinload(Comment.themes)))}
+    comments = {
+        c.id: c
+        for c in session.scalars(
+            select(Comment).where(Comment.id.in_(ids)).options(selectinload(Comment.themes))
+        )
+    }
     visible, may_triage = set(visible), set(may_triage)
     missing = [i for i in ids if i not in comments or comments[i].consultation_id not in visible]
     if missing:

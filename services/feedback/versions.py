@@ -23,41 +23,56 @@ _CONSULTATIONS = Consultation.__table__
 _COMMENTS = Comment.__table__
 # Tables whose rows the queue shows (or filters by); a Core write to one of them through a
 # session cannot be traced to its consultations, so it bumps them all.
-_SHOWN_TABLES = frozenset(t.name for t in (_COMMENTS, Anchor.__table__, Theme.__table__,
-                                           comment_themes))
+_SHOWN_TABLES = frozenset(
+    t.name for t in (_COMMENTS, Anchor.__table__, Theme.__table__, comment_themes)
+)
 
 Versions = tuple[tuple[int, int], ...]
 # What a flush may change of what a queue shows.
 _SHOWN = (Comment, Anchor, Theme, Consultation)
 
 
-_VERSIONS = (select(_CONSULTATIONS.c.id, _CONSULTATIONS.c.data_version)
-             .where(_CONSULTATIONS.c.id.in_(bindparam("ids", expanding=True)))
-             .order_by(_CONSULTATIONS.c.id))
+_VERSIONS = (
+    select(_CONSULTATIONS.c.id, _CONSULTATIONS.c.data_version)
+    .where(_CONSULTATIONS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_CONSULTATIONS.c.id)
+)
 
 
 def data_versions(session: Session, consultation_ids: Collection[int]) -> Versions:
     """((consultation id, data version), ...) for these consultations, by id."""
     if not consultation_ids:
         return ()
-    return tuple((row[0], row[1]) for row in session.execute(_VERSIONS, {"ids": sorted(consultation_ids)}))
+    return tuple(
+        (row[0], row[1]) for row in session.execute(_VERSIONS, {"ids": sorted(consultation_ids)})
+    )
 
 
-def bump(session: Session, consultation_ids: Iterable[int] = (),
-         comment_ids: Iterable[int] = (), everything: bool = False) -> None:
+def bump(
+    session: Session,
+    consultation_ids: Iterable[int] = (),
+    comment_ids: Iterable[int] = (),
+    everything: bool = False,
+) -> None:
     """Advance the data version of these consultations (and of those of these comments)."""
     consultation_ids, comment_ids = sorted(set(consultation_ids)), sorted(set(comment_ids))
     c = _CONSULTATIONS.c
     if everything:
         where = []
     elif consultation_ids or comment_ids:
-        where = [or_(c.id.in_(consultation_ids),
-                     c.id.in_(select(_COMMENTS.c.consultation_id)
-                              .where(_COMMENTS.c.id.in_(comment_ids))))]
+        where = [
+            or_(
+                c.id.in_(consultation_ids),
+                c.id.in_(
+                    select(_COMMENTS.c.consultation_id).where(_COMMENTS.c.id.in_(comment_ids))
+                ),
+            )
+        ]
     else:
         return
-    session.connection().execute(update(_CONSULTATIONS).where(*where)
-                                 .values(data_version=c.data_version + 1))
+    session.connection().execute(
+        update(_CONSULTATIONS).where(*where).values(data_version=c.data_version + 1)
+    )
 
 
 def _values(obj, attribute: str) -> set:

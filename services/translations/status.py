@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -55,36 +55,55 @@ class Progress:
         return 100 * self.current // self.total if self.total else 0
 
 
-def save_translation(session: Session, document: Any, unit_key: str, language: str,
-                     text: str, *, source_hash: str, translator: str = "") -> UnitTranslation:
+def save_translation(
+    session: Session,
+    document: Any,
+    unit_key: str,
+    language: str,
+    text: str,
+    *,
+    source_hash: str,
+    translator: str = "",
+) -> UnitTranslation:
     """Store the translation of one unit, replacing an earlier one."""
     if not text.strip():
         raise ValueError(f"translation of unit {unit_key!r} into {language!r} is empty")
-    row = session.scalars(select(UnitTranslation).where(
-        UnitTranslation.document_id == document.id, UnitTranslation.unit_key == unit_key,
-        UnitTranslation.language == language)).one_or_none()
+    row = session.scalars(
+        select(UnitTranslation).where(
+            UnitTranslation.document_id == document.id,
+            UnitTranslation.unit_key == unit_key,
+            UnitTranslation.language == language,
+        )
+    ).one_or_none()
     if row is None:
         row = UnitTranslation(document_id=document.id, unit_key=unit_key, language=language)
         session.add(row)
     row.text = text
     row.source_hash = source_hash
     row.translator = translator
-    row.updated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    row.updated_at = datetime.now(UTC).replace(tzinfo=None)
     session.flush()
     return row
 
 
-def translations_for(session: Session, document: Any,
-                     language: str) -> dict[str, UnitTranslation]:
-    rows = session.scalars(select(UnitTranslation).where(
-        UnitTranslation.document_id == document.id, UnitTranslation.language == language))
+def translations_for(session: Session, document: Any, language: str) -> dict[str, UnitTranslation]:
+    rows = session.scalars(
+        select(UnitTranslation).where(
+            UnitTranslation.document_id == document.id, UnitTranslation.language == language
+        )
+    )
     return {row.unit_key: row for row in rows}
 
 
 def languages(session: Session, document: Any) -> list[str]:
-    return list(session.scalars(
-        select(UnitTranslation.language).where(UnitTranslation.document_id == document.id)
-        .distinct().order_by(UnitTranslation.language)))
+    return list(
+        session.scalars(
+            select(UnitTranslation.language)
+            .where(UnitTranslation.document_id == document.id)
+            .distinct()
+            .order_by(UnitTranslation.language)
+        )
+    )
 
 
 def unit_states(revision: Any, translations: Mapping[str, Any]) -> dict[str, TranslationState]:
@@ -93,8 +112,13 @@ def unit_states(revision: Any, translations: Mapping[str, Any]) -> dict[str, Tra
 
 def _count(language: str, states: Mapping[str, TranslationState]) -> Progress:
     values = list(states.values())
-    return Progress(language, len(values), values.count(TranslationState.CURRENT),
-                    values.count(TranslationState.OUTDATED), values.count(TranslationState.MISSING))
+    return Progress(
+        language,
+        len(values),
+        values.count(TranslationState.CURRENT),
+        values.count(TranslationState.OUTDATED),
+        values.count(TranslationState.MISSING),
+    )
 
 
 def progress(session: Session, revision: Any, language: str) -> Progress:
@@ -103,5 +127,6 @@ def progress(session: Session, revision: Any, language: str) -> Progress:
 
 
 def progress_by_language(session: Session, revision: Any) -> list[Progress]:
-    return [progress(session, revision, language)
-            for language in languages(session, revision.document)]
+    return [
+        progress(session, revision, language) for language in languages(session, revision.document)
+    ]

@@ -15,10 +15,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "static" / "codex"
-COMPONENTS = ["CdxButton", "CdxCheckbox", "CdxField", "CdxLabel", "CdxTextInput", "CdxTextArea",
-              "CdxSelect", "CdxMessage", "CdxInfoChip", "CdxCard", "CdxTable"]
-HEADER = ("/*! {name} {version} | GPL-2.0-or-later | Wikimedia Foundation and contributors | "
-          "https://doc.wikimedia.org/codex/ | built for Convene by services/web/codex_build.py */\n")
+COMPONENTS = [
+    "CdxButton",
+    "CdxCheckbox",
+    "CdxField",
+    "CdxLabel",
+    "CdxTextInput",
+    "CdxTextArea",
+    "CdxSelect",
+    "CdxMessage",
+    "CdxInfoChip",
+    "CdxCard",
+    "CdxTable",
+]
+HEADER = (
+    "/*! {name} {version} | GPL-2.0-or-later | Wikimedia Foundation and contributors | "
+    "https://doc.wikimedia.org/codex/ | built for Convene by services/web/codex_build.py */\n"
+)
 
 
 def _package(modules: Path, name: str) -> tuple[Path, str]:
@@ -31,15 +44,23 @@ def build(modules: Path, out: Path = OUT) -> dict:
     tokens_root, tokens_version = _package(modules, "codex-design-tokens")
     codex_root, codex_version = _package(modules, "codex")
     files = {
-        "codex-design-tokens.css": HEADER.format(name="@wikimedia/codex-design-tokens",
-                                                 version=tokens_version)
+        "codex-design-tokens.css": HEADER.format(
+            name="@wikimedia/codex-design-tokens", version=tokens_version
+        )
         + (tokens_root / "dist" / "theme-wikimedia-ui.css").read_text(),
-        "codex-bidi.css": HEADER.format(name="@wikimedia/codex", version=codex_version) + "\n".join(
-            (codex_root / "dist" / "modules" / f"{c}-bidi.css").read_text() for c in COMPONENTS),
+        "codex-bidi.css": HEADER.format(name="@wikimedia/codex", version=codex_version)
+        + "\n".join(
+            (codex_root / "dist" / "modules" / f"{c}-bidi.css").read_text() for c in COMPONENTS
+        ),
     }
-    manifest = {"packages": {"@wikimedia/codex": codex_version,
-                             "@wikimedia/codex-design-tokens": tokens_version},
-                "components": COMPONENTS, "files": {}}
+    manifest = {
+        "packages": {
+            "@wikimedia/codex": codex_version,
+            "@wikimedia/codex-design-tokens": tokens_version,
+        },
+        "components": COMPONENTS,
+        "files": {},
+    }
     for name, text in files.items():
         (out / name).write_text(text)
         manifest["files"][name] = hashlib.sha256(text.encode()).hexdigest()

@@ -7,7 +7,7 @@ and says honestly that it does not know ("unknown") or that what it knows is "st
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -26,12 +26,22 @@ def health():
     database = _check_database()
     client = _redis(config)
     redis_state = _check_redis(client)
-    wiki = _wiki_state(config, client) if redis_state["ok"] else {
-        "ok": False, "state": "unknown", "error": "Redis is unreachable, where the worker "
-                                                  "leaves the wiki's status"}
+    wiki = (
+        _wiki_state(config, client)
+        if redis_state["ok"]
+        else {
+            "ok": False,
+            "state": "unknown",
+            "error": "Redis is unreachable, where the worker leaves the wiki's status",
+        }
+    )
     ok = database["ok"] and redis_state["ok"] and wiki["ok"]
-    body = {"status": "ok" if ok else "degraded", "database": database, "redis": redis_state,
-            "wiki": wiki}
+    body = {
+        "status": "ok" if ok else "degraded",
+        "database": database,
+        "redis": redis_state,
+        "wiki": wiki,
+    }
     return jsonify(body), 200 if ok else 503
 
 
@@ -50,8 +60,7 @@ def _redis(config: Config):
     if client is None:
         import redis
 
-        client = redis.Redis.from_url(config.redis_url, socket_timeout=2,
-                                      socket_connect_timeout=2)
+        client = redis.Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
         current_app.extensions["convene.redis"] = client
     return client
 
@@ -71,9 +80,13 @@ def _wiki_state(config: Config, client) -> dict[str, Any]:
         return {"ok": False, "state": "unknown", "error": str(exc)[:500]}
     if status is None:
         requested = _request_check(config, client)
-        return {"ok": False, "state": "unknown", "check_requested": requested,
-                "error": "no check of the wiki yet; one has been asked of the worker"}
-    age = (datetime.now(timezone.utc) - datetime.fromisoformat(status["checked_at"])).total_seconds()
+        return {
+            "ok": False,
+            "state": "unknown",
+            "check_requested": requested,
+            "error": "no check of the wiki yet; one has been asked of the worker",
+        }
+    age = (datetime.now(UTC) - datetime.fromisoformat(status["checked_at"])).total_seconds()
     result = {**status, "age_seconds": round(age, 1)}
     if age > wiki_health.stale_after(config):
         result.update(ok=False, state="stale", check_requested=_request_check(config, client))

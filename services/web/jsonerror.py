@@ -9,8 +9,13 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 
-def json_error(status: int, code: str, message: str, parameter: str | None = None,
-               headers: Mapping[str, str] | None = None) -> Response:
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    parameter: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     """``{"error": {"code", "message"[, "parameter"]}}`` with ``status``."""
     body = {"code": code, "message": message}
     if parameter:
@@ -23,5 +28,6 @@ def json_error(status: int, code: str, message: str, parameter: str | None = Non
 
 def http_error(exc: HTTPException) -> Response:
     """A werkzeug HTTP error (404, 405, 413, …) as a JSON error, its name as the code."""
-    return json_error(exc.code or 500, exc.name.lower().replace(" ", "_"),
-                      exc.description or exc.name)
+    return json_error(
+        exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name
+    )

@@ -59,9 +59,14 @@ def queue_indexes() -> queueindex.IndexCache | None:
         return None
     indexes = app.extensions.get("convene.queue_indexes")
     if indexes is None:
-        indexes = app.extensions.setdefault("convene.queue_indexes", queueindex.IndexCache(
-            get_db().session, float(app.config.get("RESULT_CACHE_TTL", DEFAULT_TTL)),
-            background=mode == "background"))
+        indexes = app.extensions.setdefault(
+            "convene.queue_indexes",
+            queueindex.IndexCache(
+                get_db().session,
+                float(app.config.get("RESULT_CACHE_TTL", DEFAULT_TTL)),
+                background=mode == "background",
+            ),
+        )
     return indexes
 
 
@@ -74,8 +79,9 @@ class QueueRead:
         allowed = queries.allowed_ids(flt, access.visible_ids)
         # Read before anything they key, so what is computed after them is at least as new.
         self.versions = dict(versions_of(allowed))
-        self.scope = tuple((cid, self.versions.get(cid), access.roles[cid].value)
-                           for cid in sorted(allowed))
+        self.scope = tuple(
+            (cid, self.versions.get(cid), access.roles[cid].value) for cid in sorted(allowed)
+        )
 
     @functools.cached_property
     def _held(self) -> dict[int, queueindex.QueueIndex]:
@@ -99,16 +105,20 @@ class QueueRead:
         """Which comments the page shows, and the next page's cursor."""
         indexes = self._indexes
         if indexes is not None:
-            return queueindex.page_keys(session, indexes, self.flt, limit=limit, cursor=cursor,
-                                        cursor_key=cursor_key())
+            return queueindex.page_keys(
+                session, indexes, self.flt, limit=limit, cursor=cursor, cursor_key=cursor_key()
+            )
         return result_cache().fetch(
             ("queue-keys", self.scope, self.flt, limit, cursor),
-            lambda: queries.page_keys(session, self.flt, self.visible, limit=limit,
-                                      cursor=cursor, cursor_key=cursor_key()),
-            size=lambda keys: 200 + 80 * len(keys.rows))
+            lambda: queries.page_keys(
+                session, self.flt, self.visible, limit=limit, cursor=cursor, cursor_key=cursor_key()
+            ),
+            size=lambda keys: 200 + 80 * len(keys.rows),
+        )
 
-    def count(self, session: Session, first_page: queries.PageKeys | None = None
-              ) -> tuple[int, bool]:
+    def count(
+        self, session: Session, first_page: queries.PageKeys | None = None
+    ) -> tuple[int, bool]:
         """How many comments match (up to the cap), whatever the order. A first page with
         no next one has counted them already."""
         if first_page is not None and first_page.next_cursor is None:
@@ -120,22 +130,31 @@ class QueueRead:
         return result_cache().fetch(
             ("queue-count", self.scope, unordered),
             lambda: queries.count_matching(session, self.flt, self.visible),
-            size=lambda _: 100)
+            size=lambda _: 100,
+        )
 
-    def shown(self, session: Session, keys: queries.PageKeys, kind: str,
-              variant: Callable[[int], Hashable],
-              render: Callable[[list[queries.QueueItem]], list[Any]]) -> list[Any]:
+    def shown(
+        self,
+        session: Session,
+        keys: queries.PageKeys,
+        kind: str,
+        variant: Callable[[int], Hashable],
+        render: Callable[[list[queries.QueueItem]], list[Any]],
+    ) -> list[Any]:
         """The page's comments as ``render`` shows them (str or bytes each), in order.
 
         ``variant(consultation_id)`` is whatever else the rendering depends on; only the
         comments not cached yet are read and rendered.
         """
         cache = result_cache()
-        row_keys = [(kind, comment_id, self.versions.get(cid), variant(cid))
-                    for comment_id, cid in keys.rows]
+        row_keys = [
+            (kind, comment_id, self.versions.get(cid), variant(cid))
+            for comment_id, cid in keys.rows
+        ]
         shown = [cache.get(key) for key in row_keys]
-        missing = [(comment_id, cid) for (comment_id, cid), value in zip(keys.rows, shown)
-                   if value is None]
+        missing = [
+            (comment_id, cid) for (comment_id, cid), value in zip(keys.rows, shown) if value is None
+        ]
         if missing:
             found = self._items(session, missing)
             items = [found[i] for i, _ in missing if i in found]
@@ -161,8 +180,10 @@ class QueueRead:
             else:  # a hidden comment, or its consultation's index is not ready
                 unheld.append((comment_id, cid))
         cache = result_cache()
-        keys = {comment_id: ("queue-item", comment_id, self.versions.get(cid))
-                for comment_id, cid in unheld}
+        keys = {
+            comment_id: ("queue-item", comment_id, self.versions.get(cid))
+            for comment_id, cid in unheld
+        }
         for comment_id, key in keys.items():
             item = cache.get(key)
             if item is not None:

@@ -26,8 +26,12 @@ DEFAULT_TTL = 120.0
 class ResultCache:
     """An LRU bounded by the total size of its values, with a time to live per entry."""
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, ttl: float = DEFAULT_TTL,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.max_bytes, self.ttl, self._clock = max_bytes, ttl, clock
         self._entries: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
         # Flask's development server and threaded workers share one cache between threads.
@@ -62,8 +66,9 @@ class ResultCache:
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._entries)))
 
-    def fetch(self, key: Hashable, compute: Callable[[], Any],
-              size: Callable[[Any], int] = len) -> Any:
+    def fetch(
+        self, key: Hashable, compute: Callable[[], Any], size: Callable[[Any], int] = len
+    ) -> Any:
         """The value cached for ``key``, else ``compute()``'s, stored with its ``size``."""
         value = self.get(key)
         if value is None:
@@ -94,7 +99,11 @@ def result_cache(app: Flask | None = None) -> ResultCache:
     if cache is None:
         config = app.config.get("CONVENE")
         default = getattr(config, "result_cache_mb", DEFAULT_MAX_BYTES >> 20) << 20
-        cache = app.extensions.setdefault("convene.result_cache", ResultCache(
-            int(app.config.get("RESULT_CACHE_BYTES", default)),
-            float(app.config.get("RESULT_CACHE_TTL", DEFAULT_TTL))))
+        cache = app.extensions.setdefault(
+            "convene.result_cache",
+            ResultCache(
+                int(app.config.get("RESULT_CACHE_BYTES", default)),
+                float(app.config.get("RESULT_CACHE_TTL", DEFAULT_TTL)),
+            ),
+        )
     return cache

@@ -40,8 +40,11 @@ def warm_up(app: Flask) -> dict[str, float]:
             indexes = queue_indexes()
             if indexes is not None:
                 with get_db().session() as session:
-                    newest = session.scalars(select(Consultation.id).order_by(
-                        Consultation.id.desc()).limit(indexes.max_consultations)).all()
+                    newest = session.scalars(
+                        select(Consultation.id)
+                        .order_by(Consultation.id.desc())
+                        .limit(indexes.max_consultations)
+                    ).all()
                 done["indexes"] = indexes.prime(newest)
     except Exception:  # the server still serves; it warms as it goes
         log.exception("warming up the web app failed")

@@ -32,27 +32,45 @@ def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def string_to_sign(method: str, path: str, query: str, timestamp: str, body: bytes) -> bytes:
-    return "\n".join([VERSION, timestamp, method.upper(), path, query,
-                      hashlib.sha256(body).hexdigest()]).encode()
+    return "\n".join(
+        [VERSION, timestamp, method.upper(), path, query, hashlib.sha256(body).hexdigest()]
+    ).encode()
 
 
 def sign(secret: str, method: str, path: str, query: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), string_to_sign(method, path, query, timestamp, body),
-                      hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        secret.encode(), string_to_sign(method, path, query, timestamp, body), hashlib.sha256
+    ).hexdigest()
     return f"{VERSION}={digest}"
 
 
-def signed_headers(secret: str, method: str, path: str, params: Iterable[tuple[str, str]] = (),
-                   body: bytes = b"", now: float | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str,
+    method: str,
+    path: str,
+    params: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    now: float | None = None,
+) -> dict[str, str]:
     """The two headers for a call (what the extension sends; tests and scripts use it too)."""
     timestamp = str(int(time.time() if now is None else now))
-    return {TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(secret, method, path, canonical_query(params), timestamp, body)}
+    return {
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(secret, method, path, canonical_query(params), timestamp, body),
+    }
 
 
-def verify(secret: str, *, method: str, path: str, params: Iterable[tuple[str, str]],
-           body: bytes, timestamp: str | None, signature: str | None,
-           now: float | None = None) -> str | None:
+def verify(
+    secret: str,
+    *,
+    method: str,
+    path: str,
+    params: Iterable[tuple[str, str]],
+    body: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    now: float | None = None,
+) -> str | None:
     """None if the call is signed with ``secret`` and fresh, else what is wrong with it."""
     if not timestamp or not signature:
         return f"the call is not signed (headers {TIMESTAMP_HEADER} and {SIGNATURE_HEADER})"
@@ -60,10 +78,14 @@ def verify(secret: str, *, method: str, path: str, params: Iterable[tuple[str, s
         return f"{TIMESTAMP_HEADER} is not a number of seconds"
     skew = abs((time.time() if now is None else now) - int(timestamp))
     if skew > MAX_SKEW_SECONDS:
-        return (f"{TIMESTAMP_HEADER} is {int(skew)} s away from the service's clock (at most "
-                f"{MAX_SKEW_SECONDS} s): a replayed call, or a clock to fix")
+        return (
+            f"{TIMESTAMP_HEADER} is {int(skew)} s away from the service's clock (at most "
+            f"{MAX_SKEW_SECONDS} s): a replayed call, or a clock to fix"
+        )
     wanted = sign(secret, method, path, canonical_query(params), timestamp, body)
     if not hmac.compare_digest(wanted.encode(), signature.strip().encode()):
-        return ("the signature does not match: the wiki's $wgConveneSharedSecret and the "
-                "service's widget_shared_secret differ, or the call was altered")
+        return (
+            "the signature does not match: the wiki's $wgConveneSharedSecret and the "
+            "service's widget_shared_secret differ, or the call was altered"
+        )
     return None

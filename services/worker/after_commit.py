@@ -35,8 +35,10 @@ def enqueue_after_commit(session: Session, task: Any, *args: Any, **kwargs: Any)
     """Send ``task(*args, **kwargs)`` when ``session``'s current transaction commits."""
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:
-        raise RuntimeError(f"enqueue_after_commit({_name(task)}): the session has no transaction "
-                           f"in progress; use it inside `with db.session() as s:`")
+        raise RuntimeError(
+            f"enqueue_after_commit({_name(task)}): the session has no transaction "
+            f"in progress; use it inside `with db.session() as s:`"
+        )
     session.info.setdefault(_PENDING, []).append(_Pending(task, args, kwargs, transaction))
 
 
@@ -50,8 +52,9 @@ def _discard_rolled_back(session: Session, previous_transaction: SessionTransact
     # Fires for savepoints too: only tasks enqueued inside the rolled-back part are dropped.
     pending = session.info.get(_PENDING)
     if pending:
-        session.info[_PENDING] = [p for p in pending
-                                  if not _within(p.transaction, previous_transaction)]
+        session.info[_PENDING] = [
+            p for p in pending if not _within(p.transaction, previous_transaction)
+        ]
 
 
 @event.listens_for(Session, "after_commit")

@@ -79,8 +79,9 @@ def beat_schedule(config: Config) -> dict[str, dict]:
             continue
         for key, entry in schedule(config).items():
             if key in entries:
-                raise ValueError(f"beat entry {key!r} of {name} is already defined by another "
-                                 f"task module")
+                raise ValueError(
+                    f"beat entry {key!r} of {name} is already defined by another task module"
+                )
             entries[key] = entry
     return entries
 

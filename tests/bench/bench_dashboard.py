@@ -38,8 +38,14 @@ from sqlalchemy import insert  # noqa: E402
 
 from services.config import load_config  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.feedback.models import (Anchor, AnchorMethod, Comment, Theme,  # noqa: E402
-                                      TriageStatus, comment_themes)
+from services.feedback.models import (
+    Anchor,
+    AnchorMethod,
+    Comment,
+    Theme,
+    TriageStatus,
+    comment_themes,
+)
 
 ITEMS = int(os.environ.get("CONVENE_BENCH_ITEMS", 100_000))
 DURATION = float(os.environ.get("CONVENE_BENCH_SECONDS", 20))
@@ -47,10 +53,41 @@ BASELINE_DURATION = 10.0
 ROUNDS = 4  # the mixed load and the baseline alternate, a quarter of each at a time
 CONCURRENCY = 4
 LANGUAGES = ["en", "fr", "de", "es", "ar", "pl", "sr", "ckb", "ja", "pt"]
-WORDS = ("leadership community volunteer definition paragraph translation proposal support "
-         "oppose agree consensus draft revision meeting mentor learning skills facilitate "
-         "collaborate trust inclusive feedback question answer example wiki newcomers "
-         "autonomy shared vision culture resilience decentralized").split()
+WORDS = [
+    "leadership",
+    "community",
+    "volunteer",
+    "definition",
+    "paragraph",
+    "translation",
+    "proposal",
+    "support",
+    "oppose",
+    "agree",
+    "consensus",
+    "draft",
+    "revision",
+    "meeting",
+    "mentor",
+    "learning",
+    "skills",
+    "facilitate",
+    "collaborate",
+    "trust",
+    "inclusive",
+    "feedback",
+    "question",
+    "answer",
+    "example",
+    "wiki",
+    "newcomers",
+    "autonomy",
+    "shared",
+    "vision",
+    "culture",
+    "resilience",
+    "decentralized",
+]
 STATUSES = list(TriageStatus)
 START = datetime(2024, 1, 1)
 
@@ -64,15 +101,19 @@ def free_port() -> int:
 def seed(db: Database, rng: random.Random) -> dict:
     """The documents, 3 consultations, themes, 100,000 comments with anchors, users."""
     import dashboard_factory as factory
-    from services.web.auth.users import create_user, issue_token, set_password
+
     from services.web.auth.models import Role
+    from services.web.auth.users import create_user, issue_token, set_password
 
     with db.session() as s:
-        _, rev, units = factory.document(s, units=[(k, f"{t} {i}") for i in range(10)
-                                                   for k, t in factory.DEFINITION])
+        _, rev, units = factory.document(
+            s, units=[(k, f"{t} {i}") for i in range(10) for k, t in factory.DEFINITION]
+        )
         consultations = [factory.consultation(s, rev, title=f"Round {n}").id for n in range(3)]
-        themes = {cid: [Theme(consultation_id=cid, name=f"theme {t}") for t in range(12)]
-                  for cid in consultations}
+        themes = {
+            cid: [Theme(consultation_id=cid, name=f"theme {t}") for t in range(12)]
+            for cid in consultations
+        }
         s.add_all([t for ts in themes.values() for t in ts])
         s.flush()
         theme_ids = {cid: [t.id for t in ts] for cid, ts in themes.items()}
@@ -92,19 +133,36 @@ def seed(db: Database, rng: random.Random) -> dict:
                 text = " ".join(words).capitalize() + "."
                 author = rng.choice(authors)
                 posted = START + timedelta(seconds=rng.randint(0, 60 * 86400))
-                rows.append({
-                    "id": cid_index, "consultation_id": cid, "page_title": f"Talk:Round/{cid_index % 40}",
-                    "item_id": f"c-{author.replace(' ', '_')}-{posted:%Y%m%d%H%M%S}-{cid_index}",
-                    "parent_item_id": None, "heading": rng.choice(WORDS).title(),
-                    "author": author, "posted_at": posted, "level": 1,
-                    "text_html": f"<p>{text}</p>", "text_plain": text,
-                    "language": rng.choice(LANGUAGES), "wiki_revid": 1000 + cid_index,
-                    "status": rng.choices(STATUSES, weights=[50, 10, 10, 5, 8, 5, 5, 7])[0],
-                    "note": "", "response": "", "assignee": None,
-                })
-                anchors.append({"comment_id": cid_index, "unit_key": rng.choice(unit_keys),
-                                "revision_id": rev.id, "method": AnchorMethod.SIMILARITY,
-                                "confidence": 0.7})
+                rows.append(
+                    {
+                        "id": cid_index,
+                        "consultation_id": cid,
+                        "page_title": f"Talk:Round/{cid_index % 40}",
+                        "item_id": f"c-{author.replace(' ', '_')}-{posted:%Y%m%d%H%M%S}-{cid_index}",
+                        "parent_item_id": None,
+                        "heading": rng.choice(WORDS).title(),
+                        "author": author,
+                        "posted_at": posted,
+                        "level": 1,
+                        "text_html": f"<p>{text}</p>",
+                        "text_plain": text,
+                        "language": rng.choice(LANGUAGES),
+                        "wiki_revid": 1000 + cid_index,
+                        "status": rng.choices(STATUSES, weights=[50, 10, 10, 5, 8, 5, 5, 7])[0],
+                        "note": "",
+                        "response": "",
+                        "assignee": None,
+                    }
+                )
+                anchors.append(
+                    {
+                        "comment_id": cid_index,
+                        "unit_key": rng.choice(unit_keys),
+                        "revision_id": rev.id,
+                        "method": AnchorMethod.SIMILARITY,
+                        "confidence": 0.7,
+                    }
+                )
                 if rng.random() < 0.2:
                     links.append({"comment_id": cid_index, "theme_id": rng.choice(theme_ids[cid])})
             conn.execute(insert(Comment), rows)
@@ -115,8 +173,14 @@ def seed(db: Database, rng: random.Random) -> dict:
     if db.url.startswith("sqlite"):
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    return {"consultations": consultations, "themes": theme_ids, "units": unit_keys,
-            "token": token, "user": "Bench", "password": "bench password 123"}
+    return {
+        "consultations": consultations,
+        "themes": theme_ids,
+        "units": unit_keys,
+        "token": token,
+        "user": "Bench",
+        "password": "bench password 123",
+    }
 
 
 class Client:
@@ -126,8 +190,9 @@ class Client:
         self.port = port
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: str | None = None,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict | None = None
+    ) -> tuple[int, dict, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             all_headers = {**(headers or {})}
@@ -146,9 +211,12 @@ class Client:
     def sign_in(self, name: str, password: str) -> None:
         _, _, page = self.request("GET", "/auth/signin")
         token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
-        status, _, _ = self.request("POST", "/auth/signin", urlencode(
-            {"name": name, "password": password, "csrf_token": token}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
+        status, _, _ = self.request(
+            "POST",
+            "/auth/signin",
+            urlencode({"name": name, "password": password, "csrf_token": token}),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert status == 302, f"sign-in failed with {status}"
 
 
@@ -187,8 +255,9 @@ def new_thread_state(port: int, data: dict, n: int, kind: str) -> dict:
     return {"rng": random.Random(n), "client": client, "cursors": []}
 
 
-def load(port: int, data: dict, seconds: float, kind: str,
-         states: list[dict]) -> dict[str, list[float]]:
+def load(
+    port: int, data: dict, seconds: float, kind: str, states: list[dict]
+) -> dict[str, list[float]]:
     """One thread per state sending requests for ``seconds``; latencies (ms) per kind."""
     results: dict[str, list[float]] = {"api": [], "page": [], "baseline": [], "errors": []}
     lock = threading.Lock()
@@ -206,7 +275,10 @@ def load(port: int, data: dict, seconds: float, kind: str,
                     params = cursors.pop()
                 label = "api" if rng.random() < 0.6 else "page"
                 prefix = "/api/v1/feedback" if label == "api" else "/dashboard/queue"
-                path, headers = f"{prefix}?{urlencode(params)}", api_headers if label == "api" else {}
+                path, headers = (
+                    f"{prefix}?{urlencode(params)}",
+                    api_headers if label == "api" else {},
+                )
             started = time.perf_counter()
             status, _, body = client.request("GET", path, headers=headers)
             elapsed = (time.perf_counter() - started) * 1000
@@ -248,7 +320,11 @@ def server_cpu_seconds(leader: int) -> float:
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
 
 
 def main() -> None:
@@ -256,8 +332,13 @@ def main() -> None:
     rng = random.Random(20241001)
     state = Path(tempfile.mkdtemp(prefix="convene-bench-dashboard-"))
     url = os.environ.get("CONVENE_BENCH_DATABASE_URL", f"sqlite:///{state / 'convene.sqlite3'}")
-    env = {**os.environ, "CONVENE_STATE_DIR": str(state), "CONVENE_DATABASE_URL": url,
-           "CONVENE_SECRET_KEY": "bench-secret", "CONVENE_CONFIG_FILE": str(state / "none.toml")}
+    env = {
+        **os.environ,
+        "CONVENE_STATE_DIR": str(state),
+        "CONVENE_DATABASE_URL": url,
+        "CONVENE_SECRET_KEY": "bench-secret",
+        "CONVENE_CONFIG_FILE": str(state / "none.toml"),
+    }
     config = load_config(env={k: v for k, v in env.items() if k.startswith("CONVENE_")})
     server = None
     try:
@@ -269,11 +350,26 @@ def main() -> None:
         print(f"seeded {ITEMS} comments in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:services.web.gunicorn_conf",
-             "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--pythonpath", str(Path(__file__).parent), "--log-level", "warning",
-             "dashboard_bench_app:app"],
-            cwd=ROOT, env=env, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:services.web.gunicorn_conf",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--pythonpath",
+                str(Path(__file__).parent),
+                "--log-level",
+                "warning",
+                "dashboard_bench_app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
         t0 = time.perf_counter()
         for _ in range(600):
             try:
@@ -287,14 +383,16 @@ def main() -> None:
         # The two loads take turns, so a change in this machine's speed (CPUs shared with
         # other machines) weighs on both alike; their totals stay 20 s and 10 s.
         mixed_states = [new_thread_state(port, data, n, "mixed") for n in range(CONCURRENCY)]
-        baseline_states = [new_thread_state(port, data, n, "baseline")
-                           for n in range(CONCURRENCY)]
+        baseline_states = [new_thread_state(port, data, n, "baseline") for n in range(CONCURRENCY)]
         mixed, baseline = defaultdict(list), defaultdict(list)
         cpu_seconds = [0.0, 0.0]
         for _ in range(ROUNDS):
-            for n, (kind, seconds, states, results) in enumerate((
+            for n, (kind, seconds, states, results) in enumerate(
+                (
                     ("mixed", DURATION, mixed_states, mixed),
-                    ("baseline", BASELINE_DURATION, baseline_states, baseline))):
+                    ("baseline", BASELINE_DURATION, baseline_states, baseline),
+                )
+            ):
                 before = server_cpu_seconds(server.pid)
                 for label, values in load(port, data, seconds / ROUNDS, kind, states).items():
                     results[label].extend(values)
@@ -308,16 +406,25 @@ def main() -> None:
         print(f"errors: {sorted(set(mixed['errors'] + baseline['errors']))}", file=sys.stderr)
     done = len(mixed["api"]) + len(mixed["page"])
     # Where the time goes, for whoever reads this next: server CPU per request of each load.
-    per_request = [seconds * 1000 / max(1, n) for seconds, n in
-                   zip(cpu_seconds, (done, len(baseline["baseline"])))]
-    print(f"server CPU per request: mixed={per_request[0]:.2f} ms "
-          f"baseline={per_request[1]:.2f} ms", file=sys.stderr)
-    print(f"requests: api={len(mixed['api'])} page={len(mixed['page'])} "
-          f"baseline={len(baseline['baseline'])} errors={len(mixed['errors'])}", file=sys.stderr)
-    print(f"bench dashboard: items={ITEMS} "
-          f"api_p50_ms={percentile(mixed['api'], 50):.1f} api_p95_ms={percentile(mixed['api'], 95):.1f} "
-          f"page_p95_ms={percentile(mixed['page'], 95):.1f} rps={done / DURATION:.1f} "
-          f"baseline_rps={len(baseline['baseline']) / BASELINE_DURATION:.1f}")
+    per_request = [
+        seconds * 1000 / max(1, n)
+        for seconds, n in zip(cpu_seconds, (done, len(baseline["baseline"])))
+    ]
+    print(
+        f"server CPU per request: mixed={per_request[0]:.2f} ms baseline={per_request[1]:.2f} ms",
+        file=sys.stderr,
+    )
+    print(
+        f"requests: api={len(mixed['api'])} page={len(mixed['page'])} "
+        f"baseline={len(baseline['baseline'])} errors={len(mixed['errors'])}",
+        file=sys.stderr,
+    )
+    print(
+        f"bench dashboard: items={ITEMS} "
+        f"api_p50_ms={percentile(mixed['api'], 50):.1f} api_p95_ms={percentile(mixed['api'], 95):.1f} "
+        f"page_p95_ms={percentile(mixed['page'], 95):.1f} rps={done / DURATION:.1f} "
+        f"baseline_rps={len(baseline['baseline']) / BASELINE_DURATION:.1f}"
+    )
 
 
 if __name__ == "__main__":

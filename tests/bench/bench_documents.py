@@ -16,15 +16,30 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from services.documents.diff import diff_units  # noqa: E402
-from services.documents.lineage import match_units  # noqa: E402
-from services.documents.models import RevisionStatus, UnitKind  # noqa: E402
-from services.documents.render import parse_rendered, render_document  # noqa: E402
-from services.documents.units import UnitDraft, text_hash  # noqa: E402
+from services.documents.diff import diff_units
+from services.documents.lineage import match_units
+from services.documents.models import RevisionStatus, UnitKind
+from services.documents.render import parse_rendered, render_document
+from services.documents.units import UnitDraft, text_hash
 
 UNITS = 2000
-WORDS = ("leadership community shared vision trust empathy courage focus growth "
-         "accountability communication movement volunteers decision inclusion").split()
+WORDS = [
+    "leadership",
+    "community",
+    "shared",
+    "vision",
+    "trust",
+    "empathy",
+    "courage",
+    "focus",
+    "growth",
+    "accountability",
+    "communication",
+    "movement",
+    "volunteers",
+    "decision",
+    "inclusion",
+]
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -44,8 +59,17 @@ def drafts_for(rng: random.Random, n: int) -> list[UnitDraft]:
 
 
 def as_units(keys, drafts):
-    return [SimpleNamespace(key=k, kind=d.kind, level=d.level, ordered=d.ordered, text=d.text,
-                            text_hash=text_hash(d.text)) for k, d in zip(keys, drafts)]
+    return [
+        SimpleNamespace(
+            key=k,
+            kind=d.kind,
+            level=d.level,
+            ordered=d.ordered,
+            text=d.text,
+            text_hash=text_hash(d.text),
+        )
+        for k, d in zip(keys, drafts)
+    ]
 
 
 def timed(fn):
@@ -58,18 +82,33 @@ def main() -> None:
     rng = random.Random(42)
     drafts = drafts_for(rng, UNITS)
     units = as_units(match_units([], drafts), drafts)
-    document = SimpleNamespace(slug="bench", title="Bench", wiki_title="Bench", language="en",
-                               attribution="Bench")
-    revision = SimpleNamespace(document=document, number=1, label="bench", units=units,
-                               created_at=None, published_at=None, summary="",
-                               status=RevisionStatus.DRAFT)
+    document = SimpleNamespace(
+        slug="bench", title="Bench", wiki_title="Bench", language="en", attribution="Bench"
+    )
+    revision = SimpleNamespace(
+        document=document,
+        number=1,
+        label="bench",
+        units=units,
+        created_at=None,
+        published_at=None,
+        summary="",
+        status=RevisionStatus.DRAFT,
+    )
     text, render_ms = timed(lambda: render_document(revision))
     parsed, parse_ms = timed(lambda: parse_rendered(text))
     assert [d.key for d in parsed] == [u.key for u in units]
 
     # The next draft: every tenth unit edited, a block of 50 moved, 20 inserted, 20 deleted.
-    edited = [UnitDraft(d.kind, d.text.replace(".", ", indeed.", 1) if i % 10 == 5 else d.text,
-                        d.level, d.ordered) for i, d in enumerate(drafts)]
+    edited = [
+        UnitDraft(
+            d.kind,
+            d.text.replace(".", ", indeed.", 1) if i % 10 == 5 else d.text,
+            d.level,
+            d.ordered,
+        )
+        for i, d in enumerate(drafts)
+    ]
     edited = edited[:100] + edited[150:1000] + edited[100:150] + edited[1000:]
     del edited[500:520]
     for i in range(20):
@@ -85,8 +124,10 @@ def main() -> None:
     _, worst_ms = timed(lambda: match_units(small, rewritten))
 
     print(f"kept {kept} keys of {len(units)}; diff counts {result.counts}")
-    print(f"bench documents: units={UNITS} render_ms={render_ms:.1f} parse_ms={parse_ms:.1f} "
-          f"match_ms={match_ms:.1f} match_worst_ms={worst_ms:.1f} diff_ms={diff_ms:.1f}")
+    print(
+        f"bench documents: units={UNITS} render_ms={render_ms:.1f} parse_ms={parse_ms:.1f} "
+        f"match_ms={match_ms:.1f} match_worst_ms={worst_ms:.1f} diff_ms={diff_ms:.1f}"
+    )
 
 
 if __name__ == "__main__":

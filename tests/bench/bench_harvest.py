@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +29,34 @@ PAGES = 100
 THREADS = 10
 PER_THREAD = 5
 USERS = ["Alice", "Bob", "Carol", "Dmitri", "Émilie", "Fatima", "Grzegorz", "Hana"]
-WORDS = ("leadership community volunteer definition paragraph translation proposal support "
-         "agree consensus draft revision meeting mentor learning skills facilitate trust "
-         "inclusive feedback question answer example wiki empathy courage").split()
+WORDS = [
+    "leadership",
+    "community",
+    "volunteer",
+    "definition",
+    "paragraph",
+    "translation",
+    "proposal",
+    "support",
+    "agree",
+    "consensus",
+    "draft",
+    "revision",
+    "meeting",
+    "mentor",
+    "learning",
+    "skills",
+    "facilitate",
+    "trust",
+    "inclusive",
+    "feedback",
+    "question",
+    "answer",
+    "example",
+    "wiki",
+    "empathy",
+    "courage",
+]
 
 
 def page_text(page: int, when: datetime) -> str:
@@ -78,24 +103,32 @@ def main() -> None:
         site = pywikibot.Site(wiki.family, wiki.family, user=BOT_NAME)
         site.login()
 
-        config = load_config(env={}, instance_file=Path("/nonexistent"), state_dir=WORK / "state",
-                             secret_key="bench", wiki_api_url=wiki.api_url,
-                             wiki_family=wiki.family)
+        config = load_config(
+            env={},
+            instance_file=Path("/nonexistent"),
+            state_dir=WORK / "state",
+            secret_key="bench",
+            wiki_api_url=wiki.api_url,
+            wiki_family=wiki.family,
+        )
         db = Database(config)
         db.upgrade()
         with db.session() as s:
             revision = load_source(s, bundled_sources()[0]).revision
             mark_published(s, revision)
             consultation = service.open_consultation(
-                s, revision.document.slug, languages=[],
-                opens_at=datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=5))
+                s,
+                revision.document.slug,
+                languages=[],
+                opens_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=5),
+            )
             consultation.pages.clear()
             s.flush()
             for i in range(PAGES):
                 service.add_watched_page(s, consultation.id, f"Talk:Bench harvest/{i:03d}")
             consultation_id = consultation.id
 
-        when = datetime.now(timezone.utc)
+        when = datetime.now(UTC)
         for i in range(PAGES):
             page = pywikibot.Page(site, f"Talk:Bench harvest/{i:03d}")
             page.text = page_text(i, when)
@@ -120,10 +153,12 @@ def main() -> None:
         requests_noop = sent["n"]
         print(f"first: {first.summary()}")
         print(f"noop:  {noop.summary()}")
-        print(f"bench harvest: pages={PAGES} comments={first.counts.new} "
-              f"seconds_first={seconds_first:.2f} requests_first={requests_first} "
-              f"requests_noop={requests_noop} seconds_noop={seconds_noop:.3f} "
-              f"parsed_noop={noop.pages_parsed}")
+        print(
+            f"bench harvest: pages={PAGES} comments={first.counts.new} "
+            f"seconds_first={seconds_first:.2f} requests_first={requests_first} "
+            f"requests_noop={requests_noop} seconds_noop={seconds_noop:.3f} "
+            f"parsed_noop={noop.pages_parsed}"
+        )
     finally:
         http.request = original
         wiki.down()

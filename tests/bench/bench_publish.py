@@ -21,8 +21,28 @@ from pathlib import Path
 from deploy.local.processes import free_port
 from deploy.local.wiki import LocalWiki
 
-LANGUAGES = ["ar", "bn", "de", "es", "fa", "fr", "he", "hi", "id", "it",
-             "ja", "ko", "nl", "pl", "pt", "ru", "sw", "tr", "uk", "zh"]
+LANGUAGES = [
+    "ar",
+    "bn",
+    "de",
+    "es",
+    "fa",
+    "fr",
+    "he",
+    "hi",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "sw",
+    "tr",
+    "uk",
+    "zh",
+]
 
 
 def main() -> None:
@@ -63,9 +83,14 @@ def run(wiki: LocalWiki, root: Path) -> None:
 
     http.request = counted
 
-    config = load_config(env={}, instance_file=root / "none.toml", state_dir=root / "state",
-                         wiki_api_url=wiki.api_url, wiki_family=wiki.family,
-                         secret_key="bench")
+    config = load_config(
+        env={},
+        instance_file=root / "none.toml",
+        state_dir=root / "state",
+        wiki_api_url=wiki.api_url,
+        wiki_family=wiki.family,
+        secret_key="bench",
+    )
     db = Database(config)
     db.upgrade()
     content = Path(services.documents.__file__).parent / "content"
@@ -79,9 +104,14 @@ def run(wiki: LocalWiki, root: Path) -> None:
                 # source text, marked as missing.
                 for j, unit in enumerate(units):
                     if (i + j) % 3:
-                        save_translation(session, revision.document, unit.key, language,
-                                         f"({language}) {unit.text}",
-                                         source_hash=unit.text_hash)
+                        save_translation(
+                            session,
+                            revision.document,
+                            unit.key,
+                            language,
+                            f"({language}) {unit.text}",
+                            source_hash=unit.text_hash,
+                        )
             revision_ids.append(revision.id)
 
     site = get_site(config, login=True)
@@ -101,13 +131,21 @@ def run(wiki: LocalWiki, root: Path) -> None:
     with db.session() as session:
         old = session.get(Revision, revision_ids[0])
         paragraph = next(u for u in old.units if u.kind.value == "paragraph")
-        drafts = [_draft(u, u.text + " (Revised.)" if u is paragraph else u.text)
-                  for u in old.units]
-        new = create_revision(session, old.document, drafts, label="One unit changed",
-                              summary="One paragraph revised.", author="Bench")
+        drafts = [
+            _draft(u, u.text + " (Revised.)" if u is paragraph else u.text) for u in old.units
+        ]
+        new = create_revision(
+            session,
+            old.document,
+            drafts,
+            label="One unit changed",
+            summary="One paragraph revised.",
+            author="Bench",
+        )
         new_id = new.id
-    expected = _pages_whose_text_changes(db, new_id, wanted_pages, mark_published, normalize,
-                                         PublishedPage, select, Revision)
+    expected = _pages_whose_text_changes(
+        db, new_id, wanted_pages, mark_published, normalize, PublishedPage, select, Revision
+    )
     _, requests_one_unit, edits_one_unit, _ = publish([new_id, revision_ids[1]])
 
     reads_allowed = math.ceil(pages / 50)
@@ -118,10 +156,12 @@ def run(wiki: LocalWiki, root: Path) -> None:
         ("seconds_noop < 1", seconds_noop < 1),
     ]
     print("targets: " + "; ".join(f"{name}: {'ok' if ok else 'MISSED'}" for name, ok in checks))
-    print(f"bench publish: pages={pages} requests_first={requests_first} "
-          f"edits_first={edits_first} requests_noop={requests_noop} edits_noop={edits_noop} "
-          f"requests_one_unit={requests_one_unit} edits_one_unit={edits_one_unit} "
-          f"seconds_first={seconds_first:.2f} seconds_noop={seconds_noop:.2f}")
+    print(
+        f"bench publish: pages={pages} requests_first={requests_first} "
+        f"edits_first={edits_first} requests_noop={requests_noop} edits_noop={edits_noop} "
+        f"requests_one_unit={requests_one_unit} edits_one_unit={edits_one_unit} "
+        f"seconds_first={seconds_first:.2f} seconds_noop={seconds_noop:.2f}"
+    )
 
 
 def _draft(unit, text):
@@ -130,8 +170,9 @@ def _draft(unit, text):
     return UnitDraft(unit.kind, text, unit.level, unit.ordered)
 
 
-def _pages_whose_text_changes(db, revision_id, wanted_pages, mark_published, normalize,
-                              PublishedPage, select, Revision) -> int:
+def _pages_whose_text_changes(
+    db, revision_id, wanted_pages, mark_published, normalize, PublishedPage, select, Revision
+) -> int:
     """Render the new revision's pages as publishing will (then roll back) and count those
     that differ from what the store says each page holds now."""
     session = db.sessions()

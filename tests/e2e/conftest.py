@@ -7,15 +7,22 @@ import os
 import threading
 from pathlib import Path
 
+import dashboard_factory as factory
 import pytest
 from werkzeug.serving import make_server
 
-import dashboard_factory as factory
 from services.web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -54,8 +61,9 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
-                                   locale="en-GB")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from browser_support import sign_in
 from sqlalchemy import select
 
-from browser_support import sign_in
 from services.feedback.models import AuditEntry, Comment, TriageStatus
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,10 @@ def test_sign_in_filter_and_rtl(live_server, page, scene, shots):
     page.fill("#f-q", "MENTORING")
     page.select_option("#f-language", "")
     page.click("form[role=search] button[type=submit]")
-    ids = {r.get_attribute("data-comment-id") for r in page.query_selector_all("tbody tr[data-comment-id]")}
+    ids = {
+        r.get_attribute("data-comment-id")
+        for r in page.query_selector_all("tbody tr[data-comment-id]")
+    }
     assert ids == {str(scene["first"]), str(scene["reply"])}
     _no_errors(page)
 
@@ -89,7 +92,9 @@ def test_bulk_action_with_select_all(live_server, page, scene, shots, db):
     assert chips == ["duplicate", "duplicate"]
     page.screenshot(path=str(shots / "05-bulk-done.png"), full_page=True)
     with db.session() as s:
-        assert {s.get(Comment, i).status for i in (scene["first"], scene["reply"])} == {TriageStatus.DUPLICATE}
+        assert {s.get(Comment, i).status for i in (scene["first"], scene["reply"])} == {
+            TriageStatus.DUPLICATE
+        }
         assert s.get(Comment, scene["arabic"]).status is TriageStatus.NEW
     _no_errors(page)
 
@@ -113,7 +118,9 @@ def test_export_and_document_view(live_server, page, scene, shots):
     _no_errors(page)
 
 
-def test_hostile_comment_runs_nothing_and_sign_out_ends_the_session(live_server, page, scene, shots):
+def test_hostile_comment_runs_nothing_and_sign_out_ends_the_session(
+    live_server, page, scene, shots
+):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     sign_in(page, live_server, "Tom")

@@ -6,26 +6,36 @@ from __future__ import annotations
 import re
 
 import pytest
+from extension_support import (
+    ENGLISH_UNITS,
+    SHARED_SECRET,
+    extension_settings,
+    publish_with_consultation,
+    served_app,
+    service,  # noqa: F401  (fixture)
+)
 from sqlalchemy import select
 
 from deploy.local.processes import free_port
 from deploy.local.wiki import BOT_NAME, LocalWiki, register_with_pywikibot
-from extension_support import (ENGLISH_UNITS, SHARED_SECRET, extension_settings,
-                               publish_with_consultation, served_app)
-from extension_support import service  # noqa: F401  (fixture)
 from services.documents.models import UnitKind
 from services.feedback.models import AnchorMethod, Comment, CommentSource
 
 H, P, L = UnitKind.HEADING, UnitKind.PARAGRAPH, UnitKind.LIST_ITEM
-ARABIC = [(H, "الغرض"), (P, "يدعم فريق العمل القادة في جميع أنحاء الحركة."),
-          (L, "استمع إلى المجتمعات."), (L, "شارك ما تتعلمه.")]
+ARABIC = [
+    (H, "الغرض"),
+    (P, "يدعم فريق العمل القادة في جميع أنحاء الحركة."),
+    (L, "استمع إلى المجتمعات."),
+    (L, "شارك ما تتعلمه."),
+]
 
 
 @pytest.fixture(scope="module")
 def wiki(tmp_path_factory):
     """A wiki of this module's own with the extension, pointed at the widget service."""
-    wiki = LocalWiki(tmp_path_factory.mktemp("wiki-widget"), free_port(),
-                     extra_settings=extension_settings()).up()
+    wiki = LocalWiki(
+        tmp_path_factory.mktemp("wiki-widget"), free_port(), extra_settings=extension_settings()
+    ).up()
     register_with_pywikibot(wiki, tmp_path_factory.mktemp("pwb") / "user-password.py")
     yield wiki
     wiki.down()
@@ -33,8 +43,12 @@ def wiki(tmp_path_factory):
 
 @pytest.fixture
 def wiki_config(config, wiki):
-    return config.replace(wiki_api_url=wiki.api_url, wiki_family=wiki.family,
-                          wiki_username=BOT_NAME, widget_shared_secret=SHARED_SECRET)
+    return config.replace(
+        wiki_api_url=wiki.api_url,
+        wiki_family=wiki.family,
+        wiki_username=BOT_NAME,
+        widget_shared_secret=SHARED_SECRET,
+    )
 
 
 @pytest.fixture
@@ -88,10 +102,12 @@ def stored(db) -> list[Comment]:
         return rows
 
 
-def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_config, db, app,
-                                                            shots, failed_urls):
-    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Definition", ENGLISH_UNITS,
-                                    slug="e2e-definition")
+def test_alice_comments_on_a_unit_and_sees_the_count_change(
+    page, wiki, wiki_config, db, app, shots, failed_urls
+):
+    doc = publish_with_consultation(
+        wiki_config, db, "Convene e2e/Definition", ENGLISH_UNITS, slug="e2e-definition"
+    )
     log_in(page, wiki)
     open_page(page, wiki.page_url(doc["title"]))
     # One button per unit, none counting anything yet.
@@ -111,8 +127,11 @@ def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_con
     page.screenshot(path=str(shots / "extension-widget-en.png"), full_page=True)
 
     [comment] = stored(db)
-    assert (comment.author, comment.source, comment.text_plain) == \
-        ("Alice", CommentSource.WIDGET, "Which leaders do we mean here: only elected ones?")
+    assert (comment.author, comment.source, comment.text_plain) == (
+        "Alice",
+        CommentSource.WIDGET,
+        "Which leaders do we mean here: only elected ones?",
+    )
     assert [(a.unit_key, a.method) for a in comment.anchors] == [(key, AnchorMethod.WIDGET)]
 
     # A fresh load shows the stored count: it comes from the service, not from the page.
@@ -121,10 +140,10 @@ def test_alice_comments_on_a_unit_and_sees_the_count_change(page, wiki, wiki_con
     assert real_errors(page, failed_urls) == []
 
 
-def test_an_anonymous_reader_sees_counts_and_is_asked_to_log_in(page, wiki, wiki_config, db,
-                                                                app):
-    doc = publish_with_consultation(wiki_config, db, "Convene e2e/Anonymous", ENGLISH_UNITS,
-                                    slug="e2e-anonymous")
+def test_an_anonymous_reader_sees_counts_and_is_asked_to_log_in(page, wiki, wiki_config, db, app):
+    doc = publish_with_consultation(
+        wiki_config, db, "Convene e2e/Anonymous", ENGLISH_UNITS, slug="e2e-anonymous"
+    )
     open_page(page, wiki.page_url(doc["title"]))
     page.locator(f".convene-widget[data-convene-for='{doc['keys'][0]}'] button").click()
     link = page.locator(f"form[data-convene-for='{doc['keys'][0]}'] a")
@@ -133,11 +152,12 @@ def test_an_anonymous_reader_sees_counts_and_is_asked_to_log_in(page, wiki, wiki
     assert stored(db) == []
 
 
-def test_right_to_left_page_places_the_widget_at_the_end_of_the_line(page, wiki, wiki_config,
-                                                                      db, app, shots,
-                                                                      failed_urls):
-    doc = publish_with_consultation(wiki_config, db, "Convene e2e/تعريف", ARABIC,
-                                    slug="e2e-arabic", language="ar")
+def test_right_to_left_page_places_the_widget_at_the_end_of_the_line(
+    page, wiki, wiki_config, db, app, shots, failed_urls
+):
+    doc = publish_with_consultation(
+        wiki_config, db, "Convene e2e/تعريف", ARABIC, slug="e2e-arabic", language="ar"
+    )
     log_in(page, wiki)
     open_page(page, wiki.page_url(doc["title"]) + "?uselang=ar")
     assert page.locator("html").get_attribute("dir") == "rtl"

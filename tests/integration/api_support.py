@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import dashboard_factory as factory
-from services.web.auth import users
+import pytest
 from web_app_support import app, scene  # noqa: F401  (fixtures)
+
+from services.web.auth import users
 
 
 class Api:
@@ -26,8 +26,10 @@ class Api:
         elif name:
             page = self.client.get("/auth/signin").get_data(as_text=True)
             token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-            self.client.post("/auth/signin", data={"name": name, "password": factory.PASSWORD,
-                                                   "csrf_token": token})
+            self.client.post(
+                "/auth/signin",
+                data={"name": name, "password": factory.PASSWORD, "csrf_token": token},
+            )
             page = self.client.get("/dashboard/").get_data(as_text=True)
             self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 

@@ -27,8 +27,13 @@ def wiki_factory(tmp_path_factory):
     def make(lang: str = "en", timezone: str = "UTC", extra_settings: str = "") -> LocalWiki:
         key = (lang, timezone, extra_settings)
         if key not in started:
-            wiki = LocalWiki(tmp_path_factory.mktemp(f"wiki-{lang}"), free_port(), lang=lang,
-                             timezone=timezone, extra_settings=extra_settings)
+            wiki = LocalWiki(
+                tmp_path_factory.mktemp(f"wiki-{lang}"),
+                free_port(),
+                lang=lang,
+                timezone=timezone,
+                extra_settings=extra_settings,
+            )
             wiki.up()
             register_with_pywikibot(wiki, password_file)
             started[key] = wiki
@@ -48,8 +53,9 @@ def wiki(wiki_factory) -> LocalWiki:
 @pytest.fixture
 def wiki_config(config, wiki):
     """Convene's settings pointed at the English test wiki."""
-    return config.replace(wiki_api_url=wiki.api_url, wiki_family=wiki.family,
-                          wiki_username=BOT_NAME)
+    return config.replace(
+        wiki_api_url=wiki.api_url, wiki_family=wiki.family, wiki_username=BOT_NAME
+    )
 
 
 @pytest.fixture

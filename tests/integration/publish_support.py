@@ -23,13 +23,22 @@ BASIC_UNITS = [
 
 
 def drafts(units) -> list[UnitDraft]:
-    return [UnitDraft(kind, text, level=2 if kind is H else (1 if kind is L else 0))
-            for kind, text in units]
+    return [
+        UnitDraft(kind, text, level=2 if kind is H else (1 if kind is L else 0))
+        for kind, text in units
+    ]
 
 
-def make_document(db, title: str, units=BASIC_UNITS, *, slug: str | None = None,
-                  label: str = "First draft", translations: dict | None = None,
-                  language: str = "en") -> int:
+def make_document(
+    db,
+    title: str,
+    units=BASIC_UNITS,
+    *,
+    slug: str | None = None,
+    label: str = "First draft",
+    translations: dict | None = None,
+    language: str = "en",
+) -> int:
     """A document published on ``title`` with one draft revision; returns the revision id.
 
     ``translations`` maps a language to {unit index: text}; each is made from the unit's
@@ -37,16 +46,29 @@ def make_document(db, title: str, units=BASIC_UNITS, *, slug: str | None = None,
     """
     slug = slug or title.lower().replace(" ", "-").replace("/", "-")[-90:]
     with db.session() as session:
-        document = Document(slug=slug, title=f"Document {slug}", wiki_title=title,
-                            language=language, attribution="Test fixture, CC BY-SA 4.0")
+        document = Document(
+            slug=slug,
+            title=f"Document {slug}",
+            wiki_title=title,
+            language=language,
+            attribution="Test fixture, CC BY-SA 4.0",
+        )
         session.add(document)
-        revision = create_revision(session, document, drafts(units), label=label,
-                                   summary="The first draft.", author="Test")
+        revision = create_revision(
+            session, document, drafts(units), label=label, summary="The first draft.", author="Test"
+        )
         for lang, texts in (translations or {}).items():
             for index, text in texts.items():
                 unit = revision.units[index]
-                save_translation(session, document, unit.key, lang, text,
-                                 source_hash=unit.text_hash, translator="Tester")
+                save_translation(
+                    session,
+                    document,
+                    unit.key,
+                    lang,
+                    text,
+                    source_hash=unit.text_hash,
+                    translator="Tester",
+                )
         return revision.id
 
 
@@ -55,8 +77,14 @@ def new_revision(db, revision_id: int, edits: dict[int, str], *, label: str) -> 
     with db.session() as session:
         old = session.get(Revision, revision_id)
         units = [(u.kind, edits.get(i, u.text)) for i, u in enumerate(old.units)]
-        revision = create_revision(session, old.document, drafts(units), label=label,
-                                   summary=f"Changed {len(edits)} unit(s).", author="Test")
+        revision = create_revision(
+            session,
+            old.document,
+            drafts(units),
+            label=label,
+            summary=f"Changed {len(edits)} unit(s).",
+            author="Test",
+        )
         return revision.id
 
 

@@ -9,9 +9,9 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from api_support import api, app, scene  # noqa: F401  (fixtures)
 from sqlalchemy import func, select
 
-from api_support import api, app, scene  # noqa: F401  (fixtures)
 from services.feedback.models import AuditEntry, Comment, HiddenReason, TriageStatus
 from services.web.auth import users
 
@@ -39,8 +39,9 @@ def test_filter_search_and_pages(api, scene):
         page = tom.get(url).get_json()
         seen += [i["id"] for i in page["items"]]
         url = page["next"]
-    assert sorted(seen) == sorted({scene[k] for k in ("first", "reply", "arabic", "french",
-                                                     "hostile", "other")})
+    assert sorted(seen) == sorted(
+        {scene[k] for k in ("first", "reply", "arabic", "french", "hostile", "other")}
+    )
 
 
 def test_hidden_comments_are_never_served_with_text_or_author(api, scene, db):
@@ -54,7 +55,9 @@ def test_hidden_comments_are_never_served_with_text_or_author(api, scene, db):
     listed = tom.get("/api/v1/feedback?hidden=1&language=fr").get_json()["items"]
     assert listed[0]["author"] is None and listed[0]["excerpt"] is None
     assert tom.get("/api/v1/feedback?language=fr").get_json()["items"] == []
-    exported = tom.get(f"/api/v1/consultations/{scene['c1']}/export?format=json").get_data(as_text=True)
+    exported = tom.get(f"/api/v1/consultations/{scene['c1']}/export?format=json").get_data(
+        as_text=True
+    )
     assert "trop longue" not in exported and "Élodie" not in exported
     assert detail["item_id"] is None and detail["wiki_url"] is None and detail["diff_url"] is None
 
@@ -73,9 +76,14 @@ def test_comment_detail_is_sanitized_with_thread_and_links(api, scene):
 
 def test_triage_by_token_and_by_session(api, scene, db):
     tom = api("Tom")
-    response = tom.patch(f"/api/v1/feedback/{scene['first']}",
-                         {"status": "accepted", "themes": ["mentoring", "onboarding"],
-                          "response": "Added to the next revision."})
+    response = tom.patch(
+        f"/api/v1/feedback/{scene['first']}",
+        {
+            "status": "accepted",
+            "themes": ["mentoring", "onboarding"],
+            "response": "Added to the next revision.",
+        },
+    )
     assert response.status_code == 200 and response.get_json()["changed"] == 1
     detail = response.get_json()["comment"]
     assert detail["status"] == "accepted" and detail["audit"][0]["actor"] == "Tom"
@@ -83,8 +91,11 @@ def test_triage_by_token_and_by_session(api, scene, db):
     again = tom.patch(f"/api/v1/feedback/{scene['first']}", {"status": "accepted"})
     assert again.get_json()["changed"] == 0
     browser = api("Tom", via="session")
-    ok = browser.patch(f"/api/v1/feedback/{scene['reply']}", {"status": "declined"},
-                       headers={"X-CSRFToken": browser.csrf})
+    ok = browser.patch(
+        f"/api/v1/feedback/{scene['reply']}",
+        {"status": "declined"},
+        headers={"X-CSRFToken": browser.csrf},
+    )
     assert ok.status_code == 200
     assert _state(db, scene["reply"])[0] is TriageStatus.DECLINED
 
@@ -96,8 +107,11 @@ def test_cookie_calls_without_csrf_change_nothing(api, scene, db, csrf):
     headers = {} if csrf is None else {"X-CSRFToken": csrf}
     response = browser.patch(f"/api/v1/feedback/{scene['first']}", {"status": "declined"}, headers)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
-    response = browser.post("/api/v1/feedback/bulk", {"ids": [scene["first"]],
-                                                      "change": {"status": "declined"}}, headers)
+    response = browser.post(
+        "/api/v1/feedback/bulk",
+        {"ids": [scene["first"]], "change": {"status": "declined"}},
+        headers,
+    )
     assert response.status_code == 400
     assert _state(db, scene["first"]) == before
 
@@ -114,8 +128,9 @@ def test_token_revoked_mid_session(api, scene, db):
     assert _state(db, scene["first"]) == before
 
 
-@pytest.mark.parametrize("header", ["Bearer", "Bearer cvn_forged", "Basic dG9tOnB3", "cvn_x",
-                                    "Bearer " + "x" * 500])
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer cvn_forged", "Basic dG9tOnB3", "cvn_x", "Bearer " + "x" * 500]
+)
 def test_bad_tokens_are_refused(api, scene, header):
     anonymous = api(None)
     anonymous.headers["Authorization"] = header
@@ -128,17 +143,20 @@ def test_a_token_never_opens_dashboard_pages(api, scene):
     assert tom.get("/dashboard/queue").status_code == 302
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("limit=abc", "limit"),
-    ("cursor=forged", "cursor"),
-    ("cursor=eyJ4IjoxfQ.AAAA", "cursor"),
-    ("status=new,bogus", "status"),
-    ("q=" + "x" * 201, "q"),
-    ("language=" + ",".join(["xx"] * 51), "language"),
-    ("from=yesterday", "from"),
-    ("consultation=1%20OR%201=1", "consultation"),
-    ("stauts=new", "stauts"),
-])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("limit=abc", "limit"),
+        ("cursor=forged", "cursor"),
+        ("cursor=eyJ4IjoxfQ.AAAA", "cursor"),
+        ("status=new,bogus", "status"),
+        ("q=" + "x" * 201, "q"),
+        ("language=" + ",".join(["xx"] * 51), "language"),
+        ("from=yesterday", "from"),
+        ("consultation=1%20OR%201=1", "consultation"),
+        ("stauts=new", "stauts"),
+    ],
+)
 def test_bad_queue_parameters_are_refused(api, scene, query, parameter):
     response = api("Tom").get(f"/api/v1/feedback?{query}")
     assert response.status_code == 400
@@ -159,6 +177,7 @@ def test_cursor_from_another_sort_or_with_a_changed_id_is_refused(api, scene):
     assert tom.get(f"/api/v1/feedback?limit=1&sort=oldest&cursor={cursor}").status_code == 400
     body, sig = cursor.split(".")
     import base64
+
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     for row_id in (payload[2] - 1, -1):
         payload[2] = row_id
@@ -167,33 +186,42 @@ def test_cursor_from_another_sort_or_with_a_changed_id_is_refused(api, scene):
 
 
 def test_scope_rules(api, scene, db):
-    sam = api("Sam")   # triager on consultation 2 only
+    sam = api("Sam")  # triager on consultation 2 only
     assert sam.get(f"/api/v1/feedback?consultation={scene['c1']}").status_code == 404
     assert {i["id"] for i in sam.get("/api/v1/feedback").get_json()["items"]} == {scene["other"]}
     assert sam.get(f"/api/v1/feedback/{scene['first']}").status_code == 404
     assert sam.get(f"/api/v1/consultations/{scene['c1']}").status_code == 404
     assert sam.get(f"/api/v1/consultations/{scene['c1']}/export").status_code == 404
     before = _state(db, scene["first"])
-    assert sam.patch(f"/api/v1/feedback/{scene['first']}", {"status": "declined"}).status_code == 404
-    response = sam.post("/api/v1/feedback/bulk", {"ids": [scene["other"], scene["first"]],
-                                                  "change": {"status": "declined"}})
+    assert (
+        sam.patch(f"/api/v1/feedback/{scene['first']}", {"status": "declined"}).status_code == 404
+    )
+    response = sam.post(
+        "/api/v1/feedback/bulk",
+        {"ids": [scene["other"], scene["first"]], "change": {"status": "declined"}},
+    )
     assert response.status_code == 404
     assert _state(db, scene["first"]) == before
     assert _state(db, scene["other"])[0] is TriageStatus.NEW
     vera = api("Vera")  # viewer everywhere
     response = vera.patch(f"/api/v1/feedback/{scene['first']}", {"status": "declined"})
     assert response.status_code == 403 and _state(db, scene["first"]) == before
-    assert sam.patch(f"/api/v1/feedback/{scene['other']}", {"status": "declined"}).status_code == 200
+    assert (
+        sam.patch(f"/api/v1/feedback/{scene['other']}", {"status": "declined"}).status_code == 200
+    )
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"ids": [1], "change": {"note": "x"}}, 400),
-    ({"ids": "1,2", "change": {"status": "new"}}, 400),
-    ({"ids": [True], "change": {"status": "new"}}, 400),
-    ({"ids": list(range(1, 600)), "change": {"status": "new"}}, 400),
-    ({"ids": [1], "change": {}}, 400),
-    ({"ids": [1], "change": {"status": "new"}, "extra": 1}, 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"ids": [1], "change": {"note": "x"}}, 400),
+        ({"ids": "1,2", "change": {"status": "new"}}, 400),
+        ({"ids": [True], "change": {"status": "new"}}, 400),
+        ({"ids": list(range(1, 600)), "change": {"status": "new"}}, 400),
+        ({"ids": [1], "change": {}}, 400),
+        ({"ids": [1], "change": {"status": "new"}, "extra": 1}, 400),
+    ],
+)
 def test_bad_bulk_bodies(api, scene, db, body, status):
     before = _state(db, scene["first"])
     assert api("Tom").post("/api/v1/feedback/bulk", body).status_code == status
@@ -203,10 +231,18 @@ def test_bad_bulk_bodies(api, scene, db, body, status):
 def test_bulk_and_json_content_type(api, scene, db):
     tom = api("Tom")
     ids = [scene["first"], scene["reply"], scene["arabic"]]
-    response = tom.post("/api/v1/feedback/bulk", {"ids": ids, "change": {
-        "status": "in_review", "assignee": "Vera", "add_themes": ["scope"]}})
+    response = tom.post(
+        "/api/v1/feedback/bulk",
+        {
+            "ids": ids,
+            "change": {"status": "in_review", "assignee": "Vera", "add_themes": ["scope"]},
+        },
+    )
     assert response.status_code == 200 and response.get_json() == {"changed": 3, "ids": ids}
-    assert tom.post("/api/v1/feedback/bulk", {"ids": ids, "change": {"assignee": "Ghost"}}).status_code == 400
+    assert (
+        tom.post("/api/v1/feedback/bulk", {"ids": ids, "change": {"assignee": "Ghost"}}).status_code
+        == 400
+    )
     raw = tom.client.post("/api/v1/feedback/bulk", data="ids=1", headers=tom.headers)
     assert raw.status_code == 415
 
@@ -239,11 +275,19 @@ def test_documents_consultations_and_aggregates(api, scene):
     themes = vera.get(f"/api/v1/consultations/{scene['c1']}/themes").get_json()["items"]
     assert [t["name"] for t in themes] == ["mentoring"]
     me = vera.get("/api/v1/me").get_json()
-    assert me == {"name": "Vera", "role": "viewer", "via_token": True,
-                  "consultations": {str(scene["c1"]): "viewer", str(scene["c2"]): "viewer"}}
+    assert me == {
+        "name": "Vera",
+        "role": "viewer",
+        "via_token": True,
+        "consultations": {str(scene["c1"]): "viewer", str(scene["c2"]): "viewer"},
+    }
 
 
 def test_next_link_keeps_filters(api, scene):
-    body = api("Tom").get(f"/api/v1/feedback?consultation={scene['c1']}&limit=1&q=mentoring").get_json()
+    body = (
+        api("Tom")
+        .get(f"/api/v1/feedback?consultation={scene['c1']}&limit=1&q=mentoring")
+        .get_json()
+    )
     params = parse_qs(urlsplit(body["next"]).query)
     assert params["q"] == ["mentoring"] and params["consultation"] == [str(scene["c1"])]

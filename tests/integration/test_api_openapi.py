@@ -7,13 +7,18 @@ import re
 from datetime import datetime
 
 import pytest
-
 from api_support import api, app, scene  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
 
-_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float),
-          "boolean": bool}
+_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+}
 
 
 class SchemaError(AssertionError):
@@ -28,7 +33,11 @@ def validate(value, schema: dict, spec: dict, where: str = "$") -> None:
     if "allOf" in schema:
         merged = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
         for part in schema["allOf"]:
-            part = spec["components"]["schemas"][part["$ref"].rsplit("/", 1)[1]] if "$ref" in part else part
+            part = (
+                spec["components"]["schemas"][part["$ref"].rsplit("/", 1)[1]]
+                if "$ref" in part
+                else part
+            )
             merged["properties"].update(part["properties"])
             merged["required"] += part.get("required", [])
         return validate(value, merged, spec, where)
@@ -83,7 +92,8 @@ def test_openapi_is_public_and_lists_exactly_the_routes(app):
         served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert not served - documented, (
         f"routes under /api/v1 missing from the OpenAPI document: {sorted(served - documented)}; "
-        "declare them with DescribedBlueprint.operation (services/web/api/spec.py)")
+        "declare them with DescribedBlueprint.operation (services/web/api/spec.py)"
+    )
     assert not documented - served, f"documented but not served: {sorted(documented - served)}"
     for path, ops in spec["paths"].items():
         names = set(re.findall(r"{(\w+)}", path))
@@ -102,24 +112,34 @@ def test_responses_validate_against_their_schemas(app, api, scene):
     spec = _spec(tom.client)
 
     def check(path: str, method: str, response, status="200"):
-        template = next(p for p in spec["paths"] if re.fullmatch(re.sub(r"{\w+}", r"[^/]+", p),
-                                                                 path.split("?")[0]))
+        template = next(
+            p
+            for p in spec["paths"]
+            if re.fullmatch(re.sub(r"{\w+}", r"[^/]+", p), path.split("?")[0])
+        )
         op = spec["paths"][template][method]
         schema = op["responses"][status]["content"]["application/json"]["schema"]
         validate(response.get_json(), schema, spec)
 
     rev_id = tom.get("/api/v1/documents/leadership-definition").get_json()["latest_revision"]
-    for path in ["/api/v1/me", "/api/v1/documents/leadership-definition",
-                 f"/api/v1/revisions/{rev_id}", f"/api/v1/consultations/{scene['c1']}",
-                 f"/api/v1/consultations/{scene['c1']}/aggregates",
-                 "/api/v1/feedback?limit=2", f"/api/v1/feedback/{scene['reply']}",
-                 f"/api/v1/feedback/{scene['hostile']}"]:
+    for path in [
+        "/api/v1/me",
+        "/api/v1/documents/leadership-definition",
+        f"/api/v1/revisions/{rev_id}",
+        f"/api/v1/consultations/{scene['c1']}",
+        f"/api/v1/consultations/{scene['c1']}/aggregates",
+        "/api/v1/feedback?limit=2",
+        f"/api/v1/feedback/{scene['reply']}",
+        f"/api/v1/feedback/{scene['hostile']}",
+    ]:
         response = tom.get(path)
         assert response.status_code == 200, path
         check("/api/v1/" + path.split("/api/v1/")[1], "get", response)
     response = tom.patch(f"/api/v1/feedback/{scene['first']}", {"status": "accepted", "note": "n"})
     check(f"/api/v1/feedback/{scene['first']}", "patch", response)
-    response = tom.post("/api/v1/feedback/bulk", {"ids": [scene["reply"]], "change": {"status": "new"}})
+    response = tom.post(
+        "/api/v1/feedback/bulk", {"ids": [scene["reply"]], "change": {"status": "new"}}
+    )
     check("/api/v1/feedback/bulk", "post", response)
     for path, status in [("/api/v1/feedback?limit=x", "400"), (f"/api/v1/feedback/{10**6}", "404")]:
         response = tom.get(path)
@@ -132,10 +152,22 @@ def test_responses_validate_against_their_schemas(app, api, scene):
 def test_every_documented_query_parameter_is_accepted(app, api, scene):
     tom = api("Tom")
     spec = _spec(tom.client)
-    samples = {"consultation": str(scene["c1"]), "unit": scene["units"][0], "language": "en",
-               "status": "new", "theme": "1", "author": "Alice", "assignee": "-",
-               "from": "2024-01-01", "to": "2030-01-01", "q": "a", "hidden": "0",
-               "sort": "oldest", "limit": "5", "count": "1"}
+    samples = {
+        "consultation": str(scene["c1"]),
+        "unit": scene["units"][0],
+        "language": "en",
+        "status": "new",
+        "theme": "1",
+        "author": "Alice",
+        "assignee": "-",
+        "from": "2024-01-01",
+        "to": "2030-01-01",
+        "q": "a",
+        "hidden": "0",
+        "sort": "oldest",
+        "limit": "5",
+        "count": "1",
+    }
     params = [p["name"] for p in spec["paths"]["/api/v1/feedback"]["get"]["parameters"]]
     assert set(params) == set(samples) | {"cursor"}
     for name in samples:
@@ -144,8 +176,18 @@ def test_every_documented_query_parameter_is_accepted(app, api, scene):
 
 
 def test_validator_catches_mistakes():
-    spec = {"components": {"schemas": {"X": {"type": "object", "properties": {"a": {"type": "integer"}},
-                                             "required": ["a"], "additionalProperties": False}}}}
+    spec = {
+        "components": {
+            "schemas": {
+                "X": {
+                    "type": "object",
+                    "properties": {"a": {"type": "integer"}},
+                    "required": ["a"],
+                    "additionalProperties": False,
+                }
+            }
+        }
+    }
     ref = {"$ref": "#/components/schemas/X"}
     validate({"a": 1}, ref, spec)
     for bad in [{"a": "1"}, {}, {"a": 1, "b": 2}, {"a": True}, None]:

@@ -8,13 +8,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from extension_support import EXTENSION_DIR, extension_settings
 
 RUNNER = EXTENSION_DIR / "tests" / "run-phpunit.php"
 PHPUNIT = Path("/usr/share/php/PHPUnit/Autoload.php")
-TEST_CLASSES = {"PageMarkersTest", "ServiceClientTest", "HooksTest", "NotifyServiceJobTest",
-                "ApiConveneTest"}
+TEST_CLASSES = {
+    "PageMarkersTest",
+    "ServiceClientTest",
+    "HooksTest",
+    "NotifyServiceJobTest",
+    "ApiConveneTest",
+}
 
 
 @pytest.fixture
@@ -24,8 +28,14 @@ def wiki(wiki_factory):
 
 def run_phpunit(wiki, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "MW_CONFIG_FILE": str(wiki.settings_file), **(env or {})}
-    return subprocess.run(["php", str(RUNNER), *args], env=environment, capture_output=True,
-                          text=True, timeout=300, cwd=EXTENSION_DIR)
+    return subprocess.run(
+        ["php", str(RUNNER), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=EXTENSION_DIR,
+    )
 
 
 def test_the_phpunit_suite_passes_on_a_wiki_with_the_extension(wiki, tmp_path):
@@ -39,7 +49,7 @@ def test_the_phpunit_suite_passes_on_a_wiki_with_the_extension(wiki, tmp_path):
     assert counts["failures"] == counts["errors"] == counts["skipped"] == 0, counts
     assert counts["tests"] >= 40
     ran = {case.get("class", "").rsplit("\\", 1)[-1] for case in suites.iter("testcase")}
-    assert TEST_CLASSES <= ran
+    assert ran >= TEST_CLASSES
 
 
 def test_the_runner_says_what_is_missing_without_a_wiki(wiki):

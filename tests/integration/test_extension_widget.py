@@ -13,12 +13,20 @@ import pytest
 import pywikibot
 import redis
 import requests
+from extension_support import (
+    ENGLISH_UNITS,
+    SERVICE_URL,
+    SHARED_SECRET,
+    TIMEOUT_SECONDS,
+    api_as,
+    extension_settings,
+    publish_with_consultation,
+    served_app,
+    service,  # noqa: F401  (fixture)
+)
 from sqlalchemy import select
 
 from deploy.local.wiki import MW_DIR
-from extension_support import (ENGLISH_UNITS, SERVICE_URL, SHARED_SECRET, TIMEOUT_SECONDS,
-                               api_as, extension_settings, publish_with_consultation, served_app)
-from extension_support import service  # noqa: F401  (fixture)
 from services.feedback.models import AnchorMethod, Comment, CommentSource, TriageStatus
 from services.web import create_app
 from services.web.widget_signature import signed_headers
@@ -46,8 +54,9 @@ def broker(redis_server):
 @pytest.fixture
 def app(service, wiki_config, db, broker):
     """The service's app on the test database, with the wiki's secret, served by ``service``."""
-    with served_app(service, wiki_config.replace(widget_shared_secret=SHARED_SECRET,
-                                                 redis_url=broker[0])) as app:
+    with served_app(
+        service, wiki_config.replace(widget_shared_secret=SHARED_SECRET, redis_url=broker[0])
+    ) as app:
         yield app
 
 
@@ -55,14 +64,20 @@ def app(service, wiki_config, db, broker):
 def published(app, wiki_config, db, unique_title):
     """A published document with an open consultation; its title as the wiki writes it."""
     slug = "widget-" + unique_title.rsplit("/", 2)[-2][-40:].lower().replace("_", "-")
-    return publish_with_consultation(wiki_config, db, unique_title.replace("_", " "), ENGLISH_UNITS,
-                                     slug=slug)
+    return publish_with_consultation(
+        wiki_config, db, unique_title.replace("_", " "), ENGLISH_UNITS, slug=slug
+    )
 
 
 def comment_call(published, unit: int = 1, text: str = "Which leaders, and who decides?"):
-    return {"action": "convenecomment", "title": published["title"],
-            "unit": published["keys"][unit], "text": text, "token": "csrf",
-            "formatversion": 2}
+    return {
+        "action": "convenecomment",
+        "title": published["title"],
+        "unit": published["keys"][unit],
+        "text": text,
+        "token": "csrf",
+        "formatversion": 2,
+    }
 
 
 def status_call(published):
@@ -77,8 +92,9 @@ def stored_comments(db) -> list[Comment]:
         return rows
 
 
-def test_a_comment_through_the_wiki_lands_in_the_store_anchored_to_its_unit(wiki, site, db,
-                                                                            published):
+def test_a_comment_through_the_wiki_lands_in_the_store_anchored_to_its_unit(
+    wiki, site, db, published
+):
     page = next(iter(site.preloadpages([pywikibot.Page(site, published["title"])])))
     # Publishing marked the page: the extension knows its document from the page properties.
     assert page.properties().get("convene-document") == published["slug"]
@@ -95,8 +111,9 @@ def test_a_comment_through_the_wiki_lands_in_the_store_anchored_to_its_unit(wiki
     assert comment.wiki_revid == page.latest_revision_id
     assert comment.consultation_id == published["consultation"]
     assert comment.language == "en"
-    assert [(a.unit_key, a.method) for a in comment.anchors] == \
-        [(published["keys"][1], AnchorMethod.WIDGET)]
+    assert [(a.unit_key, a.method) for a in comment.anchors] == [
+        (published["keys"][1], AnchorMethod.WIDGET)
+    ]
 
     units = status["convenestatus"]["units"]
     assert status["convenestatus"]["total"] == 1 and status["convenestatus"]["open"] is True
@@ -104,32 +121,45 @@ def test_a_comment_through_the_wiki_lands_in_the_store_anchored_to_its_unit(wiki
 
 
 def test_status_follows_triage_and_names_nobody(wiki, db, published):
-    api_as(wiki, "Alice", [comment_call(published, 2, "Listening first."),
-                           comment_call(published, 2, "And then acting.")])
+    api_as(
+        wiki,
+        "Alice",
+        [
+            comment_call(published, 2, "Listening first."),
+            comment_call(published, 2, "And then acting."),
+        ],
+    )
     with db.session() as s:
         first = s.scalars(select(Comment).order_by(Comment.id)).first()
         first.status = TriageStatus.ACCEPTED
-    response = requests.get(wiki.api_url, params={**status_call(published), "format": "json"},
-                            timeout=10)
+    response = requests.get(
+        wiki.api_url, params={**status_call(published), "format": "json"}, timeout=10
+    )
     data = response.json()["convenestatus"]
-    assert data["units"] == {published["keys"][2]: {"count": 2,
-                                                    "statuses": {"accepted": 1, "new": 1}}}
+    assert data["units"] == {
+        published["keys"][2]: {"count": 2, "statuses": {"accepted": 1, "new": 1}}
+    }
     assert "Alice" not in response.text and "Listening" not in response.text
 
 
 def test_an_anonymous_reader_cannot_comment(wiki, db, published):
-    response = requests.post(wiki.api_url, data={**comment_call(published), "token": "+\\",
-                                                 "format": "json"}, timeout=10)
+    response = requests.post(
+        wiki.api_url, data={**comment_call(published), "token": "+\\", "format": "json"}, timeout=10
+    )
     assert response.json()["error"]["code"] == "notloggedin"
     assert stored_comments(db) == []
 
 
 def test_hostile_and_oversized_comments_are_refused_with_a_reason(wiki, db, published):
-    control, too_long, wrong_unit = api_as(wiki, "Alice", [
-        comment_call(published, text="bell \x07 and escape \x1b[31m"),
-        comment_call(published, text="x" * 5001),
-        {**comment_call(published), "unit": "nosuchunit"},
-    ])
+    control, too_long, wrong_unit = api_as(
+        wiki,
+        "Alice",
+        [
+            comment_call(published, text="bell \x07 and escape \x1b[31m"),
+            comment_call(published, text="x" * 5001),
+            {**comment_call(published), "unit": "nosuchunit"},
+        ],
+    )
     assert control["error"]["code"] == "convene-control-characters"
     assert "U+0007" in control["error"]["info"]
     assert too_long["error"]["code"] == "maxchars"
@@ -137,14 +167,28 @@ def test_hostile_and_oversized_comments_are_refused_with_a_reason(wiki, db, publ
     assert stored_comments(db) == []
 
 
-def test_a_call_not_signed_with_the_shared_secret_is_refused(wiki, wiki_config, db, service,
-                                                              published):
-    body = json.dumps({"document": published["slug"], "unit": published["keys"][1],
-                       "text": "Forged.", "user": "Mallory", "page": published["title"]}).encode()
+def test_a_call_not_signed_with_the_shared_secret_is_refused(
+    wiki, wiki_config, db, service, published
+):
+    body = json.dumps(
+        {
+            "document": published["slug"],
+            "unit": published["keys"][1],
+            "text": "Forged.",
+            "user": "Mallory",
+            "page": published["title"],
+        }
+    ).encode()
     path = "/api/v1/widget/comments"
-    forged = requests.post(SERVICE_URL + path, data=body, timeout=10, headers={
-        "Content-Type": "application/json",
-        **signed_headers("not-the-secret", "POST", path, (), body)})
+    forged = requests.post(
+        SERVICE_URL + path,
+        data=body,
+        timeout=10,
+        headers={
+            "Content-Type": "application/json",
+            **signed_headers("not-the-secret", "POST", path, (), body),
+        },
+    )
     assert forged.status_code == 401 and forged.json()["error"]["code"] == "bad_signature"
 
     # A service holding another secret refuses the wiki, and the reader is told to call an admin.
@@ -203,10 +247,13 @@ def _queued_harvests(client) -> list[list]:
 
 def run_jobs(wiki, job_type: str) -> str:
     """Run the wiki's queued jobs of one type, as a wiki's job runner does."""
-    result = subprocess.run(["php", str(MW_DIR / "maintenance" / "runJobs.php"), "--type", job_type,
-                             "--maxjobs", "20"], env={**os.environ, "MW_CONFIG_FILE":
-                                                      str(wiki.settings_file)},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["php", str(MW_DIR / "maintenance" / "runJobs.php"), "--type", job_type, "--maxjobs", "20"],
+        env={**os.environ, "MW_CONFIG_FILE": str(wiki.settings_file)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -214,12 +261,19 @@ def run_jobs(wiki, job_type: str) -> str:
 def test_saving_the_talk_page_queues_a_harvest_through_a_job(wiki, db, broker, published):
     _, client = broker
     assert _queued_harvests(client) == []
-    wiki.edit_as("Alice", [{"title": f"Talk:{published['title']}",
-                            "append": "== Purpose ==\nShould we say who leads? ~~~~",
-                            "summary": "question"}])
+    wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": f"Talk:{published['title']}",
+                "append": "== Purpose ==\nShould we say who leads? ~~~~",
+                "summary": "question",
+            }
+        ],
+    )
     # The save only queued a job; the wiki's job runner makes the call, off the save path.
     run_jobs(wiki, "conveneNotifyService")
-    deadline = time.monotonic() + 10   # unless a web request's job run took it first
+    deadline = time.monotonic() + 10  # unless a web request's job run took it first
     while not _queued_harvests(client) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _queued_harvests(client) == [[published["consultation"]]]
@@ -227,8 +281,16 @@ def test_saving_the_talk_page_queues_a_harvest_through_a_job(wiki, db, broker, p
 
 def test_saving_an_unwatched_talk_page_queues_nothing(wiki, db, broker, published):
     _, client = broker
-    wiki.edit_as("Alice", [{"title": f"Talk:{published['title']} elsewhere",
-                            "append": "Unrelated. ~~~~", "summary": "x"}])
+    wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": f"Talk:{published['title']} elsewhere",
+                "append": "Unrelated. ~~~~",
+                "summary": "x",
+            }
+        ],
+    )
     output = run_jobs(wiki, "conveneNotifyService")
     assert "conveneNotifyService" not in output
     assert _queued_harvests(client) == []

@@ -4,7 +4,7 @@ revision-deleted and suppressed by the bot (a sysop with suppressrevision), harv
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pywikibot
@@ -20,11 +20,12 @@ from services.documents.store import create_revision, mark_published
 from services.documents.units import UnitDraft
 from services.feedback.models import AnchorMethod, Comment, CommentVersion, HiddenReason
 
-
 # MediaWiki gives sysops no deleterevision by default (Wikimedia wikis add it); the shared
 # test wiki lacks it, so revision deletion is tested on a wiki of its own.
-MODERATION = ("$wgGroupPermissions['sysop']['deleterevision'] = true;\n"
-              "$wgGroupPermissions['sysop']['deletelogentry'] = true;\n")
+MODERATION = (
+    "$wgGroupPermissions['sysop']['deleterevision'] = true;\n"
+    "$wgGroupPermissions['sysop']['deletelogentry'] = true;\n"
+)
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def wiki(wiki_factory):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @pytest.fixture
@@ -44,14 +45,24 @@ def consultation(db, unique_title):
         doc = Document(slug="definition", title="Definition", wiki_title=unique_title)
         s.add(doc)
         s.flush()
-        revision = create_revision(s, doc, [
-            UnitDraft(UnitKind.HEADING, "Qualities of leaders", level=2),
-            UnitDraft(UnitKind.LIST_ITEM, "Empathy: Ability to sense emotions, needs and "
-                                          "desires of others and to (re-)act sensibly.", level=1),
-        ], label="October 2022")
+        revision = create_revision(
+            s,
+            doc,
+            [
+                UnitDraft(UnitKind.HEADING, "Qualities of leaders", level=2),
+                UnitDraft(
+                    UnitKind.LIST_ITEM,
+                    "Empathy: Ability to sense emotions, needs and "
+                    "desires of others and to (re-)act sensibly.",
+                    level=1,
+                ),
+            ],
+            label="October 2022",
+        )
         mark_published(s, revision, when=_now() - timedelta(days=1))
-        c = service.open_consultation(s, "definition", languages=["fr", "pl"],
-                                      opens_at=_now() - timedelta(minutes=1))
+        c = service.open_consultation(
+            s, "definition", languages=["fr", "pl"], opens_at=_now() - timedelta(minutes=1)
+        )
         return {"id": c.id, "talk": f"Talk:{unique_title}", "keys": [u.key for u in revision.units]}
 
 
@@ -70,11 +81,20 @@ def _comments(db):
 
 def _state(db):
     with db.session() as s:
-        return (s.execute(select(Comment.id, Comment.item_id, Comment.author, Comment.text_html,
-                                 Comment.hidden_reason, Comment.updated_at)
-                          .order_by(Comment.id)).all(),
-                s.scalar(select(func.count()).select_from(CommentVersion)),
-                s.execute(select(WatchedPage.last_revid).order_by(WatchedPage.id)).all())
+        return (
+            s.execute(
+                select(
+                    Comment.id,
+                    Comment.item_id,
+                    Comment.author,
+                    Comment.text_html,
+                    Comment.hidden_reason,
+                    Comment.updated_at,
+                ).order_by(Comment.id)
+            ).all(),
+            s.scalar(select(func.count()).select_from(CommentVersion)),
+            s.execute(select(WatchedPage.last_revid).order_by(WatchedPage.id)).all(),
+        )
 
 
 def _bot_edit(site, title, transform, summary="test: moderation"):
@@ -86,8 +106,15 @@ def _bot_edit(site, title, transform, summary="test: moderation"):
 
 def _revision_delete(site, title, revid, hide, suppress=False):
     """Hide parts of a revision the way an admin / oversighter does (action=revisiondelete)."""
-    params = {"action": "revisiondelete", "type": "revision", "target": title,
-              "ids": str(revid), "hide": hide, "reason": "test", "token": site.tokens["csrf"]}
+    params = {
+        "action": "revisiondelete",
+        "type": "revision",
+        "target": title,
+        "ids": str(revid),
+        "hide": hide,
+        "reason": "test",
+        "token": site.tokens["csrf"],
+    }
     if suppress:
         params["suppress"] = "yes"
     answer = api.Request(site=site, parameters=params).submit()
@@ -96,17 +123,32 @@ def _revision_delete(site, title, revid, hide, suppress=False):
 
 def test_harvest_real_comments_in_three_languages(db, wiki, wiki_config, consultation, reader):
     talk = consultation["talk"]
-    wiki.edit_as("Alice", [
-        {"title": talk, "append": "== Qualities of leaders ==\nI would add patience: "
-                                  "resilience alone does not say it. ~~~~"},
-        {"title": f"{talk}/pl", "append": "== Cechy liderów ==\nUważam, że empatia powinna "
-                                          "być na pierwszym miejscu wśród cech lidera. ~~~~"},
-    ])
-    wiki.edit_as("Bob", [
-        {"title": talk, "append": ":I agree, and patience helps people feel listened to. ~~~~"},
-        {"title": f"{talk}/fr", "append": "== Empathie ==\nJe trouve que la définition de "
-                                          "l'empathie est claire et utile pour nous. ~~~~"},
-    ])
+    wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": talk,
+                "append": "== Qualities of leaders ==\nI would add patience: "
+                "resilience alone does not say it. ~~~~",
+            },
+            {
+                "title": f"{talk}/pl",
+                "append": "== Cechy liderów ==\nUważam, że empatia powinna "
+                "być na pierwszym miejscu wśród cech lidera. ~~~~",
+            },
+        ],
+    )
+    wiki.edit_as(
+        "Bob",
+        [
+            {"title": talk, "append": ":I agree, and patience helps people feel listened to. ~~~~"},
+            {
+                "title": f"{talk}/fr",
+                "append": "== Empathie ==\nJe trouve que la définition de "
+                "l'empathie est claire et utile pour nous. ~~~~",
+            },
+        ],
+    )
 
     report = run_harvest(wiki_config, db, consultation["id"], reader=reader)
 
@@ -121,9 +163,13 @@ def test_harvest_real_comments_in_three_languages(db, wiki, wiki_config, consult
     assert "patience" in alice.text_plain and "Bob" not in alice.text_plain
     assert abs(alice.posted_at - _now()) < timedelta(minutes=3)
     assert {c.page_title: c.language for c in rows} == {
-        talk: "en", f"{talk}/fr": "fr", f"{talk}/pl": "pl"}
+        talk: "en",
+        f"{talk}/fr": "fr",
+        f"{talk}/pl": "pl",
+    }
     assert [(a.unit_key, a.method) for a in alice.anchors] == [
-        (consultation["keys"][0], AnchorMethod.HEADING)]
+        (consultation["keys"][0], AnchorMethod.HEADING)
+    ]
     assert {c.revision_id for c in rows} != {None}
 
     # Let the wiki's clock leave the second of the last edit: a page touched in the very
@@ -139,16 +185,27 @@ def test_harvest_real_comments_in_three_languages(db, wiki, wiki_config, consult
 
 def test_edited_comment_then_revision_deleted(db, wiki, wiki_config, site, consultation, reader):
     talk = consultation["talk"]
-    [first] = wiki.edit_as("Alice", [{"title": talk, "append": "== Length ==\nThe definition "
-                                                               "is too long. ~~~~"}])
-    [bob_rev] = wiki.edit_as("Bob", [{"title": talk, "append": "== Spam ==\nSomething that "
-                                                               "must go. ~~~~"}])
+    [first] = wiki.edit_as(
+        "Alice", [{"title": talk, "append": "== Length ==\nThe definition is too long. ~~~~"}]
+    )
+    [bob_rev] = wiki.edit_as(
+        "Bob", [{"title": talk, "append": "== Spam ==\nSomething that must go. ~~~~"}]
+    )
     run_harvest(wiki_config, db, consultation["id"], reader=reader)
     assert len(_comments(db)) == 2
 
     # Alice edits her own comment.
-    wiki.edit_as("Alice", [{"title": talk, "text": pywikibot.Page(site, talk).get(force=True)
-                            .replace("is too long.", "is far too long.")}])
+    wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": talk,
+                "text": pywikibot.Page(site, talk)
+                .get(force=True)
+                .replace("is too long.", "is far too long."),
+            }
+        ],
+    )
     report = run_harvest(wiki_config, db, consultation["id"], reader=reader)
     assert (report.counts.edited, report.counts.new) == (1, 0)
     alice = next(c for c in _comments(db) if c.author == "Alice")
@@ -157,7 +214,7 @@ def test_edited_comment_then_revision_deleted(db, wiki, wiki_config, site, consu
     assert first < bob_rev
 
     # An admin removes Bob's comment and hides the text of the revisions that held it.
-    removal = _bot_edit(site, talk, lambda t: t[:t.index("== Spam ==")].rstrip())
+    removal = _bot_edit(site, talk, lambda t: t[: t.index("== Spam ==")].rstrip())
     held = [r.revid for r in pywikibot.Page(site, talk).revisions() if bob_rev <= r.revid < removal]
     for revid in held:
         _revision_delete(site, talk, revid, "content")
@@ -199,12 +256,21 @@ def test_user_hidden_and_suppressed(db, wiki, wiki_config, site, consultation, r
 
 def test_bad_input_is_reported_not_fatal(db, wiki, wiki_config, site, consultation, reader):
     talk = consultation["talk"]
-    wiki.edit_as("Alice", [{"title": talk, "append": (
-        "== Mixed ==\nA signed comment. ~~~~\n\nUnsigned text nobody can attribute.\n\n"
-        "<code>[[User:Mallory|Mallory]] 10:00, 1 January 2020 (UTC)</code>\n\n"
-        "<div>Broken <b>markup <i>here</div>\n\n"
-        "[[User:Bob|Bob]] 99:99, 45 Smarch 2021 (XYZ)\n\n"
-        + "".join(":" * min(i, 40) + f"Deep reply {i}. ~~~~\n" for i in range(1, 30)))}])
+    wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": talk,
+                "append": (
+                    "== Mixed ==\nA signed comment. ~~~~\n\nUnsigned text nobody can attribute.\n\n"
+                    "<code>[[User:Mallory|Mallory]] 10:00, 1 January 2020 (UTC)</code>\n\n"
+                    "<div>Broken <b>markup <i>here</div>\n\n"
+                    "[[User:Bob|Bob]] 99:99, 45 Smarch 2021 (XYZ)\n\n"
+                    + "".join(":" * min(i, 40) + f"Deep reply {i}. ~~~~\n" for i in range(1, 30))
+                ),
+            }
+        ],
+    )
 
     report = run_harvest(wiki_config, db, consultation["id"], reader=reader)
 
@@ -219,7 +285,8 @@ def test_bad_input_is_reported_not_fatal(db, wiki, wiki_config, site, consultati
 
 
 def test_replies_to_a_user_hidden_comment_do_not_keep_its_authors_name(
-        db, wiki, wiki_config, site, consultation, reader):
+    db, wiki, wiki_config, site, consultation, reader
+):
     talk = consultation["talk"]
     [alice_rev] = wiki.edit_as("Alice", [{"title": talk, "append": "== Three ==\nThird. ~~~~"}])
     wiki.edit_as("Bob", [{"title": talk, "append": "\n:I agree with this. ~~~~"}])
@@ -227,13 +294,14 @@ def test_replies_to_a_user_hidden_comment_do_not_keep_its_authors_name(
     wiki.edit_as(BOT_NAME, [{"title": talk, "append": "\n::So do I, Bob. ~~~~"}])
     run_harvest(wiki_config, db, consultation["id"], reader=reader)
     bob = next(c for c in _comments(db) if c.author == "Bob")
-    assert "Alice" in bob.item_id and "Alice" in bob.parent_item_id   # the wiki's own ids
+    assert "Alice" in bob.item_id and "Alice" in bob.parent_item_id  # the wiki's own ids
 
     _revision_delete(site, talk, alice_rev, "user")
     run_harvest(wiki_config, db, consultation["id"], reader=reader)
 
     def named_anywhere():
         return [c.id for c in _comments(db) if "Alice" in c.item_id + (c.parent_item_id or "")]
+
     rows = {c.author: c for c in _comments(db)}
     assert named_anywhere() == []
     assert rows["Bob"].parent_item_id == rows[None].item_id

@@ -25,8 +25,9 @@ def _one_unit_consultation(db, slug: str, wiki_title: str, opens_at: datetime) -
         doc = Document(slug=slug, title=slug.title(), wiki_title=wiki_title)
         s.add(doc)
         s.flush()
-        create_revision(s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")],
-                        label="r1")
+        create_revision(
+            s, doc, [UnitDraft(UnitKind.PARAGRAPH, "Leadership is shared.")], label="r1"
+        )
         return service.open_consultation(s, slug, languages=[], opens_at=opens_at).id
 
 
@@ -37,10 +38,12 @@ def _page(start: datetime) -> str:
             lines.append(f"== Thread {n // PER_THREAD} ==")
         when = start + timedelta(minutes=n)
         user = f"Member {n % 97}"
-        depth = (n % PER_THREAD) % 41   # up to 40 levels of replies
-        lines.append(f"{':' * depth}Comment {n}: say more about mentoring and trust. "
-                     f"[[User:{user}|{user}]] ([[User talk:{user}|talk]]) "
-                     f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)")
+        depth = (n % PER_THREAD) % 41  # up to 40 levels of replies
+        lines.append(
+            f"{':' * depth}Comment {n}: say more about mentoring and trust. "
+            f"[[User:{user}|{user}]] ([[User talk:{user}|talk]]) "
+            f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)"
+        )
     return "\n".join(lines)
 
 
@@ -50,7 +53,7 @@ def test_ten_thousand_comments(db, wiki_config, site, unique_title):
     talk = pywikibot.Page(site, f"Talk:{unique_title}")
     talk.text = _page(start)
     talk.save(summary="test: a very long talk page", quiet=True)
-    time.sleep(1.1)   # leave the second of the edit (see test_harvest.py)
+    time.sleep(1.1)  # leave the second of the edit (see test_harvest.py)
     reader = PywikibotReader(site, cache_dir=wiki_config.state_dir / "cache")
 
     started = time.monotonic()
@@ -76,9 +79,11 @@ def test_a_five_megabyte_talk_page(db, wiki_config, site, unique_title):
     for n in range(comments):
         when = start + timedelta(minutes=n)
         user = f"Member {n % 13}"
-        lines.append(f"{':' * (n % 3)}{n}: {paragraph} "
-                     f"[[User:{user}|{user}]] ([[User talk:{user}|talk]]) "
-                     f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)")
+        lines.append(
+            f"{':' * (n % 3)}{n}: {paragraph} "
+            f"[[User:{user}|{user}]] ([[User talk:{user}|talk]]) "
+            f"{when:%H:%M}, {when.day} {when:%B %Y} (UTC)"
+        )
     text = "\n".join(lines)
     assert len(text.encode()) > 5_000_000
     cid = _one_unit_consultation(db, "huge", unique_title, start)

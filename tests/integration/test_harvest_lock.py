@@ -24,9 +24,9 @@ def test_only_one_harvest_holds_a_consultation(client):
         with pytest.raises(HarvestLocked, match="#1 is already running"):
             with harvest_lock(client, 1):
                 pass
-        with harvest_lock(client, 2):   # another consultation is independent
+        with harvest_lock(client, 2):  # another consultation is independent
             pass
-    with harvest_lock(client, 1):       # released at the end
+    with harvest_lock(client, 1):  # released at the end
         assert client.exists(lock_key(1))
     assert not client.exists(lock_key(1))
 
@@ -43,20 +43,18 @@ def test_a_long_harvest_keeps_its_lock(client):
     worker = threading.Thread(target=long_harvest)
     worker.start()
     held.wait(5)
-    time.sleep(2.5)                     # well past the timeout: renewed meanwhile
-    with pytest.raises(HarvestLocked):
-        with harvest_lock(client, 5):
-            pass
+    time.sleep(2.5)  # well past the timeout: renewed meanwhile
+    with pytest.raises(HarvestLocked), harvest_lock(client, 5):
+        pass
     done.set()
     worker.join()
     assert not client.exists(lock_key(5))
 
 
 def test_a_crashed_harvest_frees_the_lock_after_its_timeout(client):
-    client.lock(lock_key(9), timeout=1).acquire()   # a holder that never releases
-    with pytest.raises(HarvestLocked):
-        with harvest_lock(client, 9):
-            pass
+    client.lock(lock_key(9), timeout=1).acquire()  # a holder that never releases
+    with pytest.raises(HarvestLocked), harvest_lock(client, 9):
+        pass
     time.sleep(1.3)
     with harvest_lock(client, 9):
         pass

@@ -4,7 +4,7 @@ up, down, stale or unknown — and a missing or stale answer asks the worker for
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -20,8 +20,9 @@ from services.worker.tasks.health import (
 
 @pytest.fixture
 def health_config(config, redis_server):
-    return config.replace(redis_url=f"redis://127.0.0.1:{redis_server.port}/5",
-                          wiki_check_interval_seconds=30)
+    return config.replace(
+        redis_url=f"redis://127.0.0.1:{redis_server.port}/5", wiki_check_interval_seconds=30
+    )
 
 
 @pytest.fixture
@@ -39,9 +40,17 @@ def store(health_config):
 
 
 def stored(store, *, ok=True, age=0.0, error=None):
-    checked = datetime.now(timezone.utc) - timedelta(seconds=age)
-    store_wiki_status(store, {"ok": ok, "generator": "MediaWiki 1.39.17" if ok else None,
-                              "error": error, "checked_at": checked.isoformat()}, ttl=300)
+    checked = datetime.now(UTC) - timedelta(seconds=age)
+    store_wiki_status(
+        store,
+        {
+            "ok": ok,
+            "generator": "MediaWiki 1.39.17" if ok else None,
+            "error": error,
+            "checked_at": checked.isoformat(),
+        },
+        ttl=300,
+    )
 
 
 def test_all_up_is_200(client, store):

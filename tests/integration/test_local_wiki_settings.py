@@ -25,8 +25,10 @@ def test_changed_extra_settings_apply_to_the_running_wiki_without_reinstall(tmp_
         assert siteinfo(changed)["sitename"] == "After"
         assert changed.pidfile.read_text() == pid  # same server, no restart
         assert changed.is_installed()
-        url = f"{changed.api_url}?action=query&prop=revisions&titles=Kept_page&format=json" \
-              f"&formatversion=2"
+        url = (
+            f"{changed.api_url}?action=query&prop=revisions&titles=Kept_page&format=json"
+            f"&formatversion=2"
+        )
         with urllib.request.urlopen(url, timeout=10) as resp:
             page = json.load(resp)["query"]["pages"][0]
         assert page["revisions"][0]["revid"] == revid

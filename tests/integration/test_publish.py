@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import pywikibot
 import pytest
+import pywikibot
+from publish_support import history, make_document, new_revision, parsed_html, wiki_page
 from sqlalchemy import select
 
 from bots.publish import publish_revision
 from bots.publish_pages import wanted_pages
 from bots.publish_plan import Action, normalize
 from bots.publish_state import Drift, DriftResolution, PageKind, PublishedPage
-from publish_support import history, make_document, new_revision, parsed_html, wiki_page
 from services.documents.models import Revision, RevisionStatus
 from services.translations.status import save_translation
 
-TRANSLATIONS = {"fr": {0: "Objectif", 1: "Le groupe de travail soutient les leaders."},
-                "de": {0: "Zweck"}}
+TRANSLATIONS = {
+    "fr": {0: "Objectif", 1: "Le groupe de travail soutient les leaders."},
+    "de": {0: "Zweck"},
+}
 
 
 @pytest.fixture
@@ -31,16 +33,18 @@ def by_action(result) -> dict[Action, set[str]]:
     return out
 
 
-def test_publish_creates_every_page_then_a_second_run_edits_nothing(wiki_config, db, site,
-                                                                       title):
+def test_publish_creates_every_page_then_a_second_run_edits_nothing(wiki_config, db, site, title):
     revision_id = make_document(db, title, translations=TRANSLATIONS)
     first = publish_revision(wiki_config, db, revision_id, site=site)
 
-    titles = {title, f"{title}/fr", f"{title}/de",
-              f"{title}/Changelog"}
+    titles = {title, f"{title}/fr", f"{title}/de", f"{title}/Changelog"}
     assert by_action(first) == {Action.CREATE: titles}
-    assert [p.kind for p in first.pages] == [PageKind.SOURCE, PageKind.TRANSLATION,
-                                             PageKind.TRANSLATION, PageKind.CHANGELOG]
+    assert [p.kind for p in first.pages] == [
+        PageKind.SOURCE,
+        PageKind.TRANSLATION,
+        PageKind.TRANSLATION,
+        PageKind.CHANGELOG,
+    ]
     with db.session() as session:
         revision = session.get(Revision, revision_id)
         assert revision.status is RevisionStatus.PUBLISHED
@@ -69,8 +73,7 @@ def test_publish_creates_every_page_then_a_second_run_edits_nothing(wiki_config,
         assert len(history(site, each)) == 1
 
 
-def test_one_unit_change_edits_exactly_the_pages_whose_text_changes(wiki_config, db, site,
-                                                                     title):
+def test_one_unit_change_edits_exactly_the_pages_whose_text_changes(wiki_config, db, site, title):
     first_id = make_document(db, title, translations=TRANSLATIONS)
     other_id = make_document(db, f"{title} other", translations=TRANSLATIONS)
     publish_revision(wiki_config, db, first_id, site=site)
@@ -96,24 +99,31 @@ def test_one_unit_change_edits_exactly_the_pages_whose_text_changes(wiki_config,
     with db.session() as session:
         revision = session.get(Revision, second_id)
         unit = revision.units[4]
-        save_translation(session, revision.document, unit.key, "de", "Ein Schlussabsatz.",
-                         source_hash=unit.text_hash)
+        save_translation(
+            session,
+            revision.document,
+            unit.key,
+            "de",
+            "Ein Schlussabsatz.",
+            source_hash=unit.text_hash,
+        )
     result = publish_revision(wiki_config, db, second_id, site=site)
     assert {p.title for p in result.pages if p.action.writes} == {f"{title}/de"}
     assert "Ein Schlussabsatz." in wiki_page(site, f"{title}/de").text
 
 
-def test_a_human_edit_between_publishes_is_a_drift_and_is_left_alone(wiki, wiki_config, db,
-                                                                      site, title):
+def test_a_human_edit_between_publishes_is_a_drift_and_is_left_alone(
+    wiki, wiki_config, db, site, title
+):
     revision_id = make_document(db, title)
     publish_revision(wiki_config, db, revision_id, site=site)
     ours = wiki_page(site, title)
     human_text = ours.text.replace("supports leaders", "supports new and existing leaders")
-    [alice_revid] = wiki.edit_as("Alice", [{"title": title, "text": human_text,
-                                            "summary": "clearer"}])
+    [alice_revid] = wiki.edit_as(
+        "Alice", [{"title": title, "text": human_text, "summary": "clearer"}]
+    )
 
-    second_id = new_revision(db, revision_id, {1: "The group helps leaders grow."},
-                             label="Second")
+    second_id = new_revision(db, revision_id, {1: "The group helps leaders grow."}, label="Second")
     result = publish_revision(wiki_config, db, second_id, site=site)
     outcome = next(p for p in result.pages if p.title == title)
     assert outcome.action is Action.DRIFTED
@@ -163,8 +173,7 @@ def test_force_overwrites_a_drifted_page_on_purpose(wiki, wiki_config, db, site,
 
 
 def test_a_concurrent_edit_is_never_overwritten(wiki, wiki_config, db, site, title):
-    revision_id = make_document(db, title, translations={"fr": {0: "Objectif"},
-                                                         "de": {0: "Zweck"}})
+    revision_id = make_document(db, title, translations={"fr": {0: "Objectif"}, "de": {0: "Zweck"}})
     publish_revision(wiki_config, db, revision_id, site=site)
     second_id = new_revision(db, revision_id, {0: "Purpose and scope"}, label="Second")
     french, german = f"{title}/fr", f"{title}/de"
@@ -177,12 +186,17 @@ def test_a_concurrent_edit_is_never_overwritten(wiki, wiki_config, db, site, tit
         if outcome.title == title:
             fr = wiki_page(site, french).text.split("\n")
             fr[0] = "Revision 1 (relue par Alice)"
-            edited.extend(wiki.edit_as("Alice", [
-                {"title": french, "text": "\n".join(fr)},
-                {"title": german, "append": "Danke!"}]))
+            edited.extend(
+                wiki.edit_as(
+                    "Alice",
+                    [
+                        {"title": french, "text": "\n".join(fr)},
+                        {"title": german, "append": "Danke!"},
+                    ],
+                )
+            )
 
-    result = publish_revision(wiki_config, db, second_id, site=site,
-                              progress=alice_edits_meanwhile)
+    result = publish_revision(wiki_config, db, second_id, site=site, progress=alice_edits_meanwhile)
     outcomes = {p.title: p for p in result.pages}
     assert outcomes[title].action is Action.UPDATE
     assert outcomes[french].action is Action.CONFLICT
@@ -217,8 +231,9 @@ def test_a_page_deleted_meanwhile_is_not_recreated(wiki_config, db, site, title)
         if outcome.title == title:
             pywikibot.Page(site, french).delete(summary="test: deleted meanwhile", prompt=False)
 
-    result = publish_revision(wiki_config, db, second_id, site=site,
-                              progress=delete_the_french_page)
+    result = publish_revision(
+        wiki_config, db, second_id, site=site, progress=delete_the_french_page
+    )
     assert next(p for p in result.pages if p.title == french).action is Action.CONFLICT
     assert not wiki_page(site, french).exists()
 
@@ -235,16 +250,16 @@ def test_a_page_deleted_meanwhile_is_not_recreated(wiki_config, db, site, title)
 def test_nobots_keeps_convene_out_even_with_force(wiki, wiki_config, db, site, title):
     revision_id = make_document(db, title)
     publish_revision(wiki_config, db, revision_id, site=site)
-    [alice_revid] = wiki.edit_as("Alice", [{"title": title,
-                                            "append": "{{nobots}}\nPlease leave this page."}])
+    [alice_revid] = wiki.edit_as(
+        "Alice", [{"title": title, "append": "{{nobots}}\nPlease leave this page."}]
+    )
     second_id = new_revision(db, revision_id, {1: "Changed text."}, label="Second")
     result = publish_revision(wiki_config, db, second_id, site=site, force=True)
     assert next(p for p in result.pages if p.title == title).action is Action.EXCLUDED
     assert wiki_page(site, title).latest_revision_id == alice_revid
 
 
-def test_dry_run_shows_the_plan_with_diffs_and_changes_nothing(wiki, wiki_config, db, site,
-                                                               title):
+def test_dry_run_shows_the_plan_with_diffs_and_changes_nothing(wiki, wiki_config, db, site, title):
     revision_id = make_document(db, title)
     plan = publish_revision(wiki_config, db, revision_id, site=site, dry_run=True)
     assert plan.dry_run
@@ -259,8 +274,7 @@ def test_dry_run_shows_the_plan_with_diffs_and_changes_nothing(wiki, wiki_config
 
     publish_revision(wiki_config, db, revision_id, site=site)
     wiki.edit_as("Alice", [{"title": f"{title}/Changelog", "append": "Note by Alice."}])
-    second_id = new_revision(db, revision_id, {1: "The group helps leaders grow."},
-                             label="Second")
+    second_id = new_revision(db, revision_id, {1: "The group helps leaders grow."}, label="Second")
     plan = publish_revision(wiki_config, db, second_id, site=site, dry_run=True)
     source = next(p for p in plan.pages if p.title == title)
     changelog = next(p for p in plan.pages if p.kind is PageKind.CHANGELOG)
@@ -273,8 +287,9 @@ def test_dry_run_shows_the_plan_with_diffs_and_changes_nothing(wiki, wiki_config
         assert session.scalars(select(Drift)).all() == []
 
 
-def test_an_edit_the_wiki_let_convene_overwrite_is_put_back(wiki, wiki_config, db, site,
-                                                            title, monkeypatch):
+def test_an_edit_the_wiki_let_convene_overwrite_is_put_back(
+    wiki, wiki_config, db, site, title, monkeypatch
+):
     revision_id = make_document(db, title, translations={"fr": {0: "Objectif"}})
     publish_revision(wiki_config, db, revision_id, site=site)
     second_id = new_revision(db, revision_id, {0: "Purpose and scope"}, label="Second")
@@ -296,8 +311,7 @@ def test_an_edit_the_wiki_let_convene_overwrite_is_put_back(wiki, wiki_config, d
         return editpage(self, page, *args, **kwargs)
 
     monkeypatch.setattr(type(site), "editpage", same_second)
-    result = publish_revision(wiki_config, db, second_id, site=site,
-                              progress=alice_edits_meanwhile)
+    result = publish_revision(wiki_config, db, second_id, site=site, progress=alice_edits_meanwhile)
 
     outcome = {p.title: p for p in result.pages}[french]
     assert outcome.action is Action.CONFLICT and "Alice" in outcome.reason

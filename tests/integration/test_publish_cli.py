@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from publish_support import make_document, wiki_page
 from sqlalchemy import select
 
 from bots.publish_state import Drift, PublishedPage
-from publish_support import make_document, wiki_page
 from services.cli import main
 from services.documents.models import Document
 from services.web import create_app
@@ -23,13 +23,15 @@ def title(unique_title) -> str:
 @pytest.fixture
 def convene(wiki_config):
     """Run ``convene ARGS`` with the test's settings; returns the click result."""
-    env = {"CONVENE_STATE_DIR": str(wiki_config.state_dir),
-           "CONVENE_DATABASE_URL": wiki_config.sqlalchemy_url,
-           "CONVENE_WIKI_API_URL": wiki_config.wiki_api_url,
-           "CONVENE_WIKI_FAMILY": wiki_config.wiki_family,
-           "CONVENE_WIKI_USERNAME": wiki_config.wiki_username,
-           "CONVENE_SECRET_KEY": "test-secret",
-           "CONVENE_CONFIG_FILE": "/nonexistent/convene.toml"}
+    env = {
+        "CONVENE_STATE_DIR": str(wiki_config.state_dir),
+        "CONVENE_DATABASE_URL": wiki_config.sqlalchemy_url,
+        "CONVENE_WIKI_API_URL": wiki_config.wiki_api_url,
+        "CONVENE_WIKI_FAMILY": wiki_config.wiki_family,
+        "CONVENE_WIKI_USERNAME": wiki_config.wiki_username,
+        "CONVENE_SECRET_KEY": "test-secret",
+        "CONVENE_CONFIG_FILE": "/nonexistent/convene.toml",
+    }
 
     def run(*args: str):
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
@@ -42,8 +44,9 @@ def slug_of(db, title: str) -> str:
         return session.scalars(select(Document.slug).where(Document.wiki_title == title)).one()
 
 
-def test_publish_command_shows_the_plan_then_publishes_and_reports_drift(wiki, db, site, title,
-                                                                         convene):
+def test_publish_command_shows_the_plan_then_publishes_and_reports_drift(
+    wiki, db, site, title, convene
+):
     make_document(db, title)
     slug = slug_of(db, title)
 
@@ -66,7 +69,7 @@ def test_publish_command_shows_the_plan_then_publishes_and_reports_drift(wiki, d
     assert f"! drifted   {title}" in again.output and "+Alice's addition." in again.output
     drifted = convene("publish", slug)
     assert drifted.exit_code == 0
-    assert f'drifted: {title} was changed on the wiki' in drifted.output
+    assert f"drifted: {title} was changed on the wiki" in drifted.output
     assert f'convene import "{title}"' in drifted.output
 
     imported = convene("import", title)
@@ -90,8 +93,9 @@ def test_unknown_document_and_missing_page_are_clear_errors(db, site, convene, t
     assert page.exit_code == 1 and "does not exist" in page.output
 
 
-def test_the_celery_task_publishes_and_running_it_again_changes_nothing(wiki_config, db, site,
-                                                                        title):
+def test_the_celery_task_publishes_and_running_it_again_changes_nothing(
+    wiki_config, db, site, title
+):
     revision_id = make_document(db, title, translations={"fr": {0: "Objectif"}})
     create_app(config=wiki_config)  # binds the task to a Celery app with these settings
     first = publish_task.apply(args=[revision_id]).get()

@@ -8,13 +8,13 @@ import html
 import re
 
 import pytest
+from publish_support import H, L, P, make_document, parsed_html, wiki_page
 from sqlalchemy import select
 
 from bots.publish import publish_revision
 from bots.publish_plan import Action, normalize
 from bots.publish_state import Drift, DriftResolution, PublishedPage
 from bots.wiki_import import WikiImportError, import_page
-from publish_support import H, L, P, make_document, parsed_html, wiki_page
 from services.documents.lineage import LineageStatus
 from services.documents.models import Revision, RevisionStatus
 
@@ -56,8 +56,10 @@ def test_import_round_trip_shows_exactly_the_human_change(wiki, wiki_config, db,
     publish_revision(wiki_config, db, revision_id, site=site)
     before = units_of(db, revision_id)
     text = wiki_page(site, title).text
-    edited = text.replace("supports leaders across the movement",
-                          "supports new and existing leaders across the movement")
+    edited = text.replace(
+        "supports leaders across the movement",
+        "supports new and existing leaders across the movement",
+    )
     assert edited != text
     [alice_revid] = wiki.edit_as("Alice", [{"title": title, "text": edited}])
     # A publish in between sees her edit as a drift and leaves it.
@@ -101,8 +103,7 @@ def test_text_added_outside_anchors_becomes_new_units(wiki, wiki_config, db, sit
     result = import_page(wiki_config, db, title, site=site)
     new = [op for op in result.diff.ops if op.status is LineageStatus.NEW]
     assert [op.new_text for op in new] == ["A paragraph Bob added."]
-    assert all(op.status in (LineageStatus.UNCHANGED, LineageStatus.NEW)
-               for op in result.diff.ops)
+    assert all(op.status in (LineageStatus.UNCHANGED, LineageStatus.NEW) for op in result.diff.ops)
 
 
 def test_only_a_source_page_can_be_imported(wiki_config, db, site, title):
@@ -129,7 +130,7 @@ def test_hostile_wikitext_renders_as_text_and_round_trips(wiki_config, db, site,
     keys = [k for k, _ in units_of(db, revision_id)]
     # Every unit is its own anchored element, none swallowed by a table, template or tag.
     assert re.findall(r'id="convene-(u[0-9a-f]+)"', rendered) == keys
-    for tag in ("<table", "<script", "<ref", "<h1", "class=\"x\"", "mw-references"):
+    for tag in ("<table", "<script", "<ref", "<h1", 'class="x"', "mw-references"):
         assert tag not in rendered
     shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     for _, text in HOSTILE[:-1]:
@@ -147,8 +148,12 @@ def test_hostile_wikitext_renders_as_text_and_round_trips(wiki_config, db, site,
 
 def test_unicode_and_right_to_left_text_round_trip(wiki_config, db, site, title):
     revision_id = make_document(
-        db, title, UNICODE, language="ar",
-        translations={"he": {0: "מנהיגות — הגדרה"}, "en": {0: "Leadership — a definition"}})
+        db,
+        title,
+        UNICODE,
+        language="ar",
+        translations={"he": {0: "מנהיגות — הגדרה"}, "en": {0: "Leadership — a definition"}},
+    )
     publish_revision(wiki_config, db, revision_id, site=site)
     source = parsed_html(site, title)
     assert re.search(r'<div class="convene-document" lang="ar" dir="rtl"', source)

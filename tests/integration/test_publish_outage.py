@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from publish_support import history, make_document, wiki_page
 from sqlalchemy import select
 
 from bots.publish import WikiUnavailable, connect, publish_revision, read_only_reason
@@ -14,7 +15,6 @@ from bots.publish_state import PublishedPage
 from bots.site import get_site
 from deploy.local.processes import free_port
 from deploy.local.wiki import BOT_NAME
-from publish_support import history, make_document, wiki_page
 
 LANGUAGES = {"fr": {0: "Objectif"}, "de": {0: "Zweck"}, "es": {0: "Propósito"}}
 
@@ -36,8 +36,9 @@ def own_wiki(wiki_factory):
 
 @pytest.fixture
 def own_config(config, own_wiki):
-    return config.replace(wiki_api_url=own_wiki.api_url, wiki_family=own_wiki.family,
-                          wiki_username=BOT_NAME)
+    return config.replace(
+        wiki_api_url=own_wiki.api_url, wiki_family=own_wiki.family, wiki_username=BOT_NAME
+    )
 
 
 @pytest.fixture
@@ -46,7 +47,8 @@ def own_site(own_config):
 
 
 def test_wiki_down_midway_then_a_second_run_finishes_without_editing_twice(
-        own_wiki, own_config, own_site, db, unique_title):
+    own_wiki, own_config, own_site, db, unique_title
+):
     title = unique_title.replace("_", " ")
     revision_id = make_document(db, title, translations=LANGUAGES)
 
@@ -56,8 +58,7 @@ def test_wiki_down_midway_then_a_second_run_finishes_without_editing_twice(
 
     started = time.monotonic()
     with pytest.raises(WikiUnavailable) as failure:
-        publish_revision(own_config, db, revision_id, site=own_site,
-                         progress=stop_after_first_page)
+        publish_revision(own_config, db, revision_id, site=own_site, progress=stop_after_first_page)
     message = str(failure.value)
     assert own_wiki.api_url in message and "did not answer" in message
     assert "1 pages of" in message and "run the same command again" in message
@@ -75,8 +76,9 @@ def test_wiki_down_midway_then_a_second_run_finishes_without_editing_twice(
         assert [r.user for r in history(own_site, page.title)] == [BOT_NAME]
 
 
-def test_read_only_wiki_gives_its_reason_and_a_later_run_publishes(own_wiki, own_config,
-                                                                   own_site, db, unique_title):
+def test_read_only_wiki_gives_its_reason_and_a_later_run_publishes(
+    own_wiki, own_config, own_site, db, unique_title
+):
     title = unique_title.replace("_", " ")
     revision_id = make_document(db, title)
     settings = own_wiki.settings_file.read_text()
@@ -99,8 +101,11 @@ def test_read_only_wiki_gives_its_reason_and_a_later_run_publishes(own_wiki, own
 
 def test_a_wiki_that_is_not_there_is_named_in_the_error(config):
     port = free_port()
-    missing = config.replace(wiki_api_url=f"http://127.0.0.1:{port}/api.php",
-                             wiki_family=f"absent{port}", wiki_username=BOT_NAME)
+    missing = config.replace(
+        wiki_api_url=f"http://127.0.0.1:{port}/api.php",
+        wiki_family=f"absent{port}",
+        wiki_username=BOT_NAME,
+    )
     with pytest.raises(WikiUnavailable) as failure:
         connect(missing)
     assert f"127.0.0.1:{port}/api.php" in str(failure.value)

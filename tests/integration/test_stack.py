@@ -26,17 +26,20 @@ CHECK_INTERVAL = 2.0
 
 def stack_config(state: Path, **ports):
     wiki_port = ports.get("wiki", free_port())
-    return load_config(env={}, instance_file=Path("/nonexistent"), state_dir=state,
-                       wiki_api_url=f"http://127.0.0.1:{wiki_port}/api.php",
-                       redis_url=f"redis://127.0.0.1:{ports.get('redis', free_port())}/0",
-                       web_port=ports.get("web", free_port()),
-                       wiki_check_interval_seconds=CHECK_INTERVAL)
+    return load_config(
+        env={},
+        instance_file=Path("/nonexistent"),
+        state_dir=state,
+        wiki_api_url=f"http://127.0.0.1:{wiki_port}/api.php",
+        redis_url=f"redis://127.0.0.1:{ports.get('redis', free_port())}/0",
+        web_port=ports.get("web", free_port()),
+        wiki_check_interval_seconds=CHECK_INTERVAL,
+    )
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    running = Stack(stack_config(tmp_path_factory.mktemp("stack") / "state"),
-                    worker_concurrency=1)
+    running = Stack(stack_config(tmp_path_factory.mktemp("stack") / "state"), worker_concurrency=1)
     running.up()
     yield running
     running.down()
@@ -56,10 +59,15 @@ def health(stack: Stack) -> tuple[int, dict]:
 
 def cli_env(stack: Stack) -> dict[str, str]:
     config = stack.config
-    return {"CONVENE_STATE_DIR": str(config.state_dir), "CONVENE_WIKI_API_URL": config.wiki_api_url,
-            "CONVENE_REDIS_URL": config.redis_url, "CONVENE_WEB_PORT": str(config.web_port),
-            "CONVENE_WIKI_CHECK_INTERVAL_SECONDS": str(CHECK_INTERVAL),
-            "CONVENE_CONFIG_FILE": "/nonexistent", "CONVENE_DATABASE_URL": ""}
+    return {
+        "CONVENE_STATE_DIR": str(config.state_dir),
+        "CONVENE_WIKI_API_URL": config.wiki_api_url,
+        "CONVENE_REDIS_URL": config.redis_url,
+        "CONVENE_WEB_PORT": str(config.web_port),
+        "CONVENE_WIKI_CHECK_INTERVAL_SECONDS": str(CHECK_INTERVAL),
+        "CONVENE_CONFIG_FILE": "/nonexistent",
+        "CONVENE_DATABASE_URL": "",
+    }
 
 
 def test_every_part_is_up_with_its_pid_and_port(stack):
@@ -142,15 +150,17 @@ def test_a_killed_part_is_started_again_and_the_rest_left_alone(stack):
     os.killpg(before["web"], signal.SIGKILL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(
-            s.up for s in stack.status() if s.name in ("worker", "web")):
+        s.up for s in stack.status() if s.name in ("worker", "web")
+    ):
         time.sleep(0.1)
     down = {s.name for s in stack.status() if not s.up}
     assert down == {"worker", "web"}
 
     after = {s.name: s.pid for s in stack.up()}
     assert after["worker"] != before["worker"] and after["web"] != before["web"]
-    assert {k: after[k] for k in ("redis", "wiki", "beat")} == \
-        {k: before[k] for k in ("redis", "wiki", "beat")}
+    assert {k: after[k] for k in ("redis", "wiki", "beat")} == {
+        k: before[k] for k in ("redis", "wiki", "beat")
+    }
     assert all(s.up for s in stack.status())
 
 
@@ -175,7 +185,7 @@ def test_down_leaves_no_process_and_no_listening_port(stack):
 
 
 def test_services_started_from_other_code_are_restarted_and_the_data_keepers_left_alone(stack):
-    stack.up()   # an earlier test may have taken it down
+    stack.up()  # an earlier test may have taken it down
     before = pids(stack)
     # As if web and beat had been started before a `git pull`.
     for name in ("web", "beat"):
@@ -187,6 +197,7 @@ def test_services_started_from_other_code_are_restarted_and_the_data_keepers_lef
     after = {s.name: s for s in stack.up()}
     assert after["web"].pid != before["web"] and after["beat"].pid != before["beat"]
     assert "restarted" in after["web"].detail and "restarted" in after["beat"].detail
-    assert {k: after[k].pid for k in ("redis", "wiki", "worker")} == \
-        {k: before[k] for k in ("redis", "wiki", "worker")}
+    assert {k: after[k].pid for k in ("redis", "wiki", "worker")} == {
+        k: before[k] for k in ("redis", "wiki", "worker")
+    }
     assert all(s.up and not s.detail for s in stack.status())

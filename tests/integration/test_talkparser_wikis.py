@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -34,9 +34,16 @@ WIKIS = [
 def revision_times(site, revids):
     from pywikibot.data import api
 
-    answer = api.Request(site=site, parameters={
-        "action": "query", "prop": "revisions", "revids": "|".join(map(str, revids)),
-        "rvprop": "ids|timestamp|user", "formatversion": 2}).submit()
+    answer = api.Request(
+        site=site,
+        parameters={
+            "action": "query",
+            "prop": "revisions",
+            "revids": "|".join(map(str, revids)),
+            "rvprop": "ids|timestamp|user",
+            "formatversion": 2,
+        },
+    ).submit()
     found = {}
     for page in answer["query"]["pages"]:
         for rev in page["revisions"]:
@@ -51,14 +58,24 @@ def test_signed_comments_on_a_real_wiki(wiki_factory, config, lang, zone):
     from bots.site import get_site
 
     wiki = wiki_factory(lang=lang, timezone=zone)
-    site = get_site(config.replace(wiki_api_url=wiki.api_url, wiki_family=wiki.family,
-                                   wiki_username=BOT_NAME))
+    site = get_site(
+        config.replace(wiki_api_url=wiki.api_url, wiki_family=wiki.family, wiki_username=BOT_NAME)
+    )
     title = pywikibot.Page(site, f"Talk:Convene parser {lang} {os.getpid()}").title()
-    first, = wiki.edit_as("Alice", [{"title": title, "append": (
-        "== Convene ==\nFirst comment by Alice. ~~~~\n\n"
-        "Second thought, custom signature. [[Special:Contributions/Alice|A.]] ~~~~~")}])
-    reply, = wiki.edit_as("Bob", [{"title": title, "append": ":Reply by Bob. ~~~~"}])
-    answer, = wiki.edit_as("Alice", [{"title": title, "append": "::Answer to Bob. ~~~~"}])
+    (first,) = wiki.edit_as(
+        "Alice",
+        [
+            {
+                "title": title,
+                "append": (
+                    "== Convene ==\nFirst comment by Alice. ~~~~\n\n"
+                    "Second thought, custom signature. [[Special:Contributions/Alice|A.]] ~~~~~"
+                ),
+            }
+        ],
+    )
+    (reply,) = wiki.edit_as("Bob", [{"title": title, "append": ":Reply by Bob. ~~~~"}])
+    (answer,) = wiki.edit_as("Alice", [{"title": title, "append": "::Answer to Bob. ~~~~"}])
 
     locale = fetch_locale(site, config.state_dir / "talkparser")
     assert locale.lang == lang and locale.timezone == zone
@@ -73,23 +90,28 @@ def test_signed_comments_on_a_real_wiki(wiki_factory, config, lang, zone):
         assert [c.author for c in result.comments] == ["Alice", "Alice", "Bob", "Alice"]
         assert [c.level for c in result.comments] == [1, 1, 2, 3]
         assert [c.text for c in result.comments] == [
-            "First comment by Alice.", "Second thought, custom signature.", "Reply by Bob.",
-            "Answer to Bob."]
+            "First comment by Alice.",
+            "Second thought, custom signature.",
+            "Reply by Bob.",
+            "Answer to Bob.",
+        ]
     heading, c1, c2, c3, c4 = legacy.items
     assert heading.text == "Convene" and heading.heading_level == 2
     assert [c.parent_id for c in (c1, c2, c3, c4)] == [heading.id, heading.id, c2.id, c3.id]
 
     # Signatures are in the wiki's local time; read back they are the revisions' UTC times.
     times = revision_times(site, [first, first, reply, answer])
-    assert [c.timestamp.strftime("%Y-%m-%dT%H:%M") for c in legacy.comments] == \
-        [t[:16] for t in times]
-    assert all(c.timestamp.tzinfo is timezone.utc for c in legacy.comments)
+    assert [c.timestamp.strftime("%Y-%m-%dT%H:%M") for c in legacy.comments] == [
+        t[:16] for t in times
+    ]
+    assert all(c.timestamp.tzinfo is UTC for c in legacy.comments)
     assert c1.id == f"c-Alice-{timestamp_string(c1.timestamp)}-Convene"
     assert heading.id == f"h-Convene-{timestamp_string(c1.timestamp)}"
 
     # The same ids, parents and times from both renderings.
-    assert [(i.id, i.parent_id, i.timestamp, i.level) for i in legacy.items] == \
-        [(i.id, i.parent_id, i.timestamp, i.level) for i in parsoid.items]
+    assert [(i.id, i.parent_id, i.timestamp, i.level) for i in legacy.items] == [
+        (i.id, i.parent_id, i.timestamp, i.level) for i in parsoid.items
+    ]
 
     if lang in ("ar", "ckb"):  # signed with the language's own digits
         assert re.search("[٠-٩]{2}:[٠-٩]{2}", legacy_html)

@@ -30,12 +30,18 @@ def worker_config(tmp_path_factory, wiki, redis_server):
     from services.config import load_config
 
     state = tmp_path_factory.mktemp("worker-state")
-    config = load_config(env={}, instance_file=Path("/nonexistent"), state_dir=state,
-                         database_url=f"sqlite:///{state / 'convene.sqlite3'}",
-                         redis_url=f"redis://127.0.0.1:{redis_server.port}/3",
-                         wiki_api_url=wiki.api_url, wiki_family=wiki.family,
-                         wiki_username=BOT_NAME, visibility_timeout=VISIBILITY_TIMEOUT,
-                         secret_key="test-secret")
+    config = load_config(
+        env={},
+        instance_file=Path("/nonexistent"),
+        state_dir=state,
+        database_url=f"sqlite:///{state / 'convene.sqlite3'}",
+        redis_url=f"redis://127.0.0.1:{redis_server.port}/3",
+        wiki_api_url=wiki.api_url,
+        wiki_family=wiki.family,
+        wiki_username=BOT_NAME,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        secret_key="test-secret",
+    )
     wiki.write_pywikibot_dir(state / "pywikibot")
     return config
 
@@ -67,20 +73,54 @@ class Worker:
     def node(self) -> str:
         return f"{self.name}@convene-test"
 
-    def start(self) -> "Worker":
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CONVENE_") and k != "PYWIKIBOT_NO_USER_CONFIG"}
-        for name in ("state_dir", "database_url", "redis_url", "wiki_api_url", "wiki_family",
-                     "wiki_username", "visibility_timeout", "secret_key"):
+    def start(self) -> Worker:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("CONVENE_") and k != "PYWIKIBOT_NO_USER_CONFIG"
+        }
+        for name in (
+            "state_dir",
+            "database_url",
+            "redis_url",
+            "wiki_api_url",
+            "wiki_family",
+            "wiki_username",
+            "visibility_timeout",
+            "secret_key",
+        ):
             env[f"CONVENE_{name.upper()}"] = str(getattr(self.config, name))
         env["PYWIKIBOT_DIR"] = str(Path(self.config.state_dir) / "pywikibot")
         env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(REPO)])
-        processes.start([sys.executable, "-m", "celery", "-A", "services.worker.app:celery_app",
-                         "worker", "--loglevel=INFO", "--concurrency=1", "--hostname", self.node,
-                         "--without-gossip", "--without-mingle", "--include", "worker_probe"],
-                        pidfile=self.pidfile, logfile=self.logfile, env=env, cwd=REPO)
-        processes.wait_until(self.answers, timeout=60, what=f"worker {self.name}",
-                             alive=lambda: processes.is_running(self.pidfile), log=self.logfile)
+        processes.start(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "services.worker.app:celery_app",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--hostname",
+                self.node,
+                "--without-gossip",
+                "--without-mingle",
+                "--include",
+                "worker_probe",
+            ],
+            pidfile=self.pidfile,
+            logfile=self.logfile,
+            env=env,
+            cwd=REPO,
+        )
+        processes.wait_until(
+            self.answers,
+            timeout=60,
+            what=f"worker {self.name}",
+            alive=lambda: processes.is_running(self.pidfile),
+            log=self.logfile,
+        )
         return self
 
     def answers(self) -> bool:
@@ -127,10 +167,9 @@ def test_check_wiki_end_to_end(worker, celery, broker, worker_config):
 def test_task_sent_in_rolled_back_transaction_is_never_sent(worker, db, broker):
     import worker_probe
 
-    with pytest.raises(RuntimeError, match="undo"):
-        with db.session() as session:
-            enqueue_after_commit(session, worker_probe.record, "probe:rolled-back")
-            raise RuntimeError("undo")
+    with pytest.raises(RuntimeError, match="undo"), db.session() as session:
+        enqueue_after_commit(session, worker_probe.record, "probe:rolled-back")
+        raise RuntimeError("undo")
     with db.session() as session:
         enqueue_after_commit(session, worker_probe.record, "probe:committed")
         # Nothing leaves before the commit.
@@ -142,8 +181,9 @@ def test_task_sent_in_rolled_back_transaction_is_never_sent(worker, db, broker):
     assert broker.llen("celery") == 0
 
 
-def test_task_of_a_worker_killed_mid_task_runs_again_on_a_new_worker(worker, celery, broker,
-                                                                     worker_config):
+def test_task_of_a_worker_killed_mid_task_runs_again_on_a_new_worker(
+    worker, celery, broker, worker_config
+):
     key = "probe:killed-worker"
     result = celery.send_task("convene.test.hold", args=[key])
     first = int(wait_for(lambda: broker.lindex(key, 0), 30, "the first run"))
@@ -155,8 +195,9 @@ def test_task_of_a_worker_killed_mid_task_runs_again_on_a_new_worker(worker, cel
     # worker takes it.
     second_worker = Worker(worker_config, celery, "w2").start()
     try:
-        second = int(wait_for(lambda: broker.lindex(key, 1), VISIBILITY_TIMEOUT + 30,
-                              "the second delivery"))
+        second = int(
+            wait_for(lambda: broker.lindex(key, 1), VISIBILITY_TIMEOUT + 30, "the second delivery")
+        )
         assert second != first
         broker.set(f"{key}:release", 1)
         assert result.get(timeout=30) == second
@@ -183,8 +224,9 @@ def test_check_wiki_records_a_wiki_that_does_not_answer(worker_config, broker):
     from services.worker.tasks.health import check_wiki
 
     port = free_port()
-    dead = worker_config.replace(wiki_api_url=f"http://127.0.0.1:{port}/api.php",
-                                 wiki_family=f"dead{port}")
+    dead = worker_config.replace(
+        wiki_api_url=f"http://127.0.0.1:{port}/api.php", wiki_family=f"dead{port}"
+    )
     create_app(config=dead)  # check_wiki runs in this app's context, eagerly, right here
     started = time.monotonic()
     status = check_wiki.apply().get()

@@ -8,8 +8,9 @@ from services.config import ConfigError, load_config
 def test_environment_overrides_instance_file(tmp_path):
     instance = tmp_path / "convene.toml"
     instance.write_text('web_port = 6000\nredis_url = "redis://file/1"\n')
-    config = load_config(env={"CONVENE_WEB_PORT": "7000"}, instance_file=instance,
-                         state_dir=tmp_path)
+    config = load_config(
+        env={"CONVENE_WEB_PORT": "7000"}, instance_file=instance, state_dir=tmp_path
+    )
     assert config.web_port == 7000
     assert config.redis_url == "redis://file/1"
 
@@ -26,10 +27,13 @@ def test_local_secret_is_generated_once_and_kept_private(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"CONVENE_WEB_PORT": "eighty"}, "web_port"),
-    ({"CONVENE_ENVIRONMENT": "production"}, "secret_key"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CONVENE_WEB_PORT": "eighty"}, "web_port"),
+        ({"CONVENE_ENVIRONMENT": "production"}, "secret_key"),
+    ],
+)
 def test_bad_settings_name_the_setting(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):
         load_config(env=env, instance_file=Path("/nonexistent"), state_dir=tmp_path)

@@ -40,8 +40,13 @@ class Param:
 
     def as_openapi(self) -> dict[str, Any]:
         schema = {"type": "array", "items": self.schema} if self.many else self.schema
-        out = {"name": self.name, "in": self.where, "description": self.description,
-               "required": self.required or self.where == "path", "schema": schema}
+        out = {
+            "name": self.name,
+            "in": self.where,
+            "description": self.description,
+            "required": self.required or self.where == "path",
+            "schema": schema,
+        }
         if self.many:
             out.update(style="form", explode=True)
         return out
@@ -59,33 +64,56 @@ def openapi_path(rule: str) -> tuple[str, list[Param]]:
 class DescribedBlueprint(Blueprint):
     """A Blueprint whose ``operation`` decorator records the OpenAPI description of a route."""
 
-    def __init__(self, *args, schemas: dict[str, dict] | None = None,
-                 security_schemes: dict[str, dict] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        schemas: dict[str, dict] | None = None,
+        security_schemes: dict[str, dict] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.operations: dict[str, dict[str, dict[str, Any]]] = {}
         self.schemas = dict(schemas or {})
         self.security_schemes = dict(security_schemes or {})
 
-    def operation(self, rule: str, method: str, *, summary: str, tag: str, response: str | None,
-                  params: list[Param] = (), body: str | None = None, public: bool = False,
-                  content: str = "application/json", errors: tuple[int, ...] = (),
-                  security: list[dict] | None = None):
+    def operation(
+        self,
+        rule: str,
+        method: str,
+        *,
+        summary: str,
+        tag: str,
+        response: str | None,
+        params: list[Param] = (),
+        body: str | None = None,
+        public: bool = False,
+        content: str = "application/json",
+        errors: tuple[int, ...] = (),
+        security: list[dict] | None = None,
+    ):
         def decorator(view):
             self.add_url_rule(rule, view_func=view, methods=[method])
             path, path_params = openapi_path((self.url_prefix or "") + rule)
             op: dict[str, Any] = {
-                "operationId": view.__name__, "summary": summary, "tags": [tag],
+                "operationId": view.__name__,
+                "summary": summary,
+                "tags": [tag],
                 "parameters": [p.as_openapi() for p in (*path_params, *params)],
                 "responses": {"200": {"description": "OK"}},
             }
             if response:
-                op["responses"]["200"]["content"] = {content: {"schema": {
-                    "$ref": f"#/components/schemas/{response}"}}}
+                op["responses"]["200"]["content"] = {
+                    content: {"schema": {"$ref": f"#/components/schemas/{response}"}}
+                }
             elif content != "application/json":
                 op["responses"]["200"]["content"] = {content: {"schema": {"type": "string"}}}
             if body:
-                op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}
+                    },
+                }
             codes = set(errors) | ({400} if params or body else set())
             if security is not None:
                 op["security"] = security
@@ -95,12 +123,16 @@ class DescribedBlueprint(Blueprint):
             else:
                 op["security"] = []
             for code in sorted(codes):
-                op["responses"][str(code)] = {"description": _ERRORS[code], "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                op["responses"][str(code)] = {
+                    "description": _ERRORS[code],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
             self.operations.setdefault(path, {})[method.lower()] = op
             return view
-        return decorator
 
+        return decorator
 
 
 def openapi_document(app, server_url: str) -> dict[str, Any]:
@@ -109,8 +141,11 @@ def openapi_document(app, server_url: str) -> dict[str, Any]:
     schemas = dict(SCHEMAS)
     security_schemes = {
         "bearerToken": {"type": "http", "scheme": "bearer"},
-        "sessionCookie": {"type": "apiKey", "in": "cookie",
-                          "name": app.config.get("SESSION_COOKIE_NAME", "convene")},
+        "sessionCookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": app.config.get("SESSION_COOKIE_NAME", "convene"),
+        },
     }
     for blueprint in app.blueprints.values():
         if isinstance(blueprint, DescribedBlueprint):
@@ -120,20 +155,25 @@ def openapi_document(app, server_url: str) -> dict[str, Any]:
             security_schemes.update(blueprint.security_schemes)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Convene API", "version": "1.0.0",
-                 "description": "Documents, consultations and the triage of their feedback. "
-                                "Scripts authenticate with `Authorization: Bearer <token>` "
-                                "(`convene user token NAME`); browsers with the session "
-                                "cookie and an `X-CSRFToken` header on changes. Lists are "
-                                "keyset-paginated: follow `next_cursor`."},
+        "info": {
+            "title": "Convene API",
+            "version": "1.0.0",
+            "description": "Documents, consultations and the triage of their feedback. "
+            "Scripts authenticate with `Authorization: Bearer <token>` "
+            "(`convene user token NAME`); browsers with the session "
+            "cookie and an `X-CSRFToken` header on changes. Lists are "
+            "keyset-paginated: follow `next_cursor`.",
+        },
         "servers": [{"url": server_url}],
         "paths": {path: dict(sorted(ops.items())) for path, ops in sorted(paths.items())},
         "components": {"schemas": schemas, "securitySchemes": security_schemes},
     }
 
 
-_ERRORS = {400: "Bad request: a parameter or the body is invalid (the error names it)",
-           401: "Not signed in, or the API token is unknown or revoked",
-           403: "Signed in, but not allowed to do this",
-           404: "No such thing, or none you may see",
-           415: "The body must be JSON"}
+_ERRORS = {
+    400: "Bad request: a parameter or the body is invalid (the error names it)",
+    401: "Not signed in, or the API token is unknown or revoked",
+    403: "Signed in, but not allowed to do this",
+    404: "No such thing, or none you may see",
+    415: "The body must be JSON",
+}

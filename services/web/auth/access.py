@@ -72,10 +72,11 @@ _CONSULTATION = Consultation.__table__.c
 _GRANT = ConsultationGrant.__table__.c
 # Every consultation, its data version and the user's grant on it, if any: the whole rule
 # in one read, made on every request, so the statement is built once.
-_ROLES = (select(_CONSULTATION.id, _CONSULTATION.data_version, _GRANT.role)
-          .outerjoin_from(Consultation.__table__, ConsultationGrant.__table__,
-                          and_(_GRANT.consultation_id == _CONSULTATION.id,
-                               _GRANT.user_id == bindparam("user_id"))))
+_ROLES = select(_CONSULTATION.id, _CONSULTATION.data_version, _GRANT.role).outerjoin_from(
+    Consultation.__table__,
+    ConsultationGrant.__table__,
+    and_(_GRANT.consultation_id == _CONSULTATION.id, _GRANT.user_id == bindparam("user_id")),
+)
 
 
 def access_for(session: Session | Connection, user: User | None) -> Access:
@@ -90,13 +91,18 @@ def with_roles(principal: Select) -> Select:
     """``principal``, a statement that reads one user's row (id, name, role,
     all_consultations, disabled), with one row per consultation: its id, data version and
     the user's grant on it. A request learns who asks and what they may see in one read."""
-    return (principal.add_columns(_CONSULTATION.id.label("consultation_id"),
-                                  _CONSULTATION.data_version.label("data_version"),
-                                  _GRANT.role.label("granted"))
-            .outerjoin(Consultation.__table__, true())
-            .outerjoin(ConsultationGrant.__table__,
-                       and_(_GRANT.consultation_id == _CONSULTATION.id,
-                            _GRANT.user_id == User.__table__.c.id)))
+    return (
+        principal.add_columns(
+            _CONSULTATION.id.label("consultation_id"),
+            _CONSULTATION.data_version.label("data_version"),
+            _GRANT.role.label("granted"),
+        )
+        .outerjoin(Consultation.__table__, true())
+        .outerjoin(
+            ConsultationGrant.__table__,
+            and_(_GRANT.consultation_id == _CONSULTATION.id, _GRANT.user_id == User.__table__.c.id),
+        )
+    )
 
 
 def access_of_rows(rows: list) -> Access:
@@ -105,8 +111,14 @@ def access_of_rows(rows: list) -> Access:
     user = rows[0]
     if user.disabled:
         return Access.anonymous()
-    return _access(user, ((row.consultation_id, row.data_version, row.granted)
-                          for row in rows if row.consultation_id is not None))
+    return _access(
+        user,
+        (
+            (row.consultation_id, row.data_version, row.granted)
+            for row in rows
+            if row.consultation_id is not None
+        ),
+    )
 
 
 def _access(user, consultations) -> Access:
@@ -122,5 +134,4 @@ def _access(user, consultations) -> Access:
         else:
             continue
         versions[cid] = version
-    return Access(user_id=user.id, name=user.name, role=user.role, roles=roles,
-                  versions=versions)
+    return Access(user_id=user.id, name=user.name, role=user.role, roles=roles, versions=versions)

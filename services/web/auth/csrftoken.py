@@ -30,8 +30,10 @@ class _Signed:
 def csrf_token() -> str:
     """The token for this request's forms (as ``flask_wtf.csrf.generate_csrf``)."""
     app = current_app
-    if (app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
-            or app.config.get("WTF_CSRF_FIELD_NAME", _FIELD) != _FIELD):
+    if (
+        app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
+        or app.config.get("WTF_CSRF_FIELD_NAME", _FIELD) != _FIELD
+    ):
         return generate_csrf()
     if _FIELD in g:
         return g.get(_FIELD)

@@ -63,21 +63,26 @@ def safe_next(target: str | None, default: str) -> str:
 
 def page_login_required(view):
     """Dashboard pages: anonymous visitors go to the sign-in page."""
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if not current_access().signed_in:
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapped
 
 
 def api_login_required(view):
     """API calls: 401 with a JSON error for anonymous callers and bad tokens."""
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.get("token_error") or not current_access().signed_in:
             message = g.get("token_error") or "sign in or send an API token"
-            return json_error(401, "unauthorized", message,
-                              headers={"WWW-Authenticate": 'Bearer realm="convene"'})
+            return json_error(
+                401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="convene"'}
+            )
         return view(*args, **kwargs)
+
     return wrapped

@@ -29,7 +29,7 @@ class Role(enum.Enum):
 
 
 class AccountKind(enum.Enum):
-    LOCAL = "local"          # password kept here (hashed)
+    LOCAL = "local"  # password kept here (hashed)
     MEDIAWIKI = "mediawiki"  # signs in through the wiki's OAuth 2
 
 
@@ -40,7 +40,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[AccountKind] = mapped_column(
-        _enum(AccountKind, "account_kind"), default=AccountKind.LOCAL)
+        _enum(AccountKind, "account_kind"), default=AccountKind.LOCAL
+    )
     # The wiki profile's ``sub``: stable when the wiki account is renamed.
     external_id: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -52,7 +53,8 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None]
 
     grants: Mapped[list[ConsultationGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan")
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
 
 class ConsultationGrant(Base):
@@ -64,7 +66,8 @@ class ConsultationGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[Role] = mapped_column(_enum(Role, "grant_role"))
 
     user: Mapped[User] = relationship(back_populates="grants")
@@ -120,8 +123,9 @@ def _bump_for_user_changes(session: Session, _flush_context) -> None:
     or removing one moves every consultation's data version, so no cached queue lists an
     outdated set of users."""
     # session.new, .dirty and .deleted build a fresh set on every access: read each once.
-    if (any(isinstance(obj, User) for obj in (*session.new, *session.deleted))
-            or any(isinstance(obj, User) and _listed_differently(obj) for obj in session.dirty)):
+    if any(isinstance(obj, User) for obj in (*session.new, *session.deleted)) or any(
+        isinstance(obj, User) and _listed_differently(obj) for obj in session.dirty
+    ):
         bump(session, everything=True)
 
 

@@ -49,26 +49,33 @@ def settings_from(app_config: dict[str, Any]) -> OAuthSettings | None:
     convene = app_config.get("CONVENE")
     client_id = app_config.get("OAUTH_CLIENT_ID") or getattr(convene, "oauth_client_id", "")
     secret = app_config.get("OAUTH_CLIENT_SECRET") or getattr(convene, "oauth_client_secret", "")
-    wiki_url = (app_config.get("OAUTH_WIKI_URL") or getattr(convene, "oauth_wiki_url", "")
-                or getattr(convene, "wiki_base_url", ""))
+    wiki_url = (
+        app_config.get("OAUTH_WIKI_URL")
+        or getattr(convene, "oauth_wiki_url", "")
+        or getattr(convene, "wiki_base_url", "")
+    )
     if not (client_id and secret and wiki_url):
         return None
     return OAuthSettings(client_id=client_id, client_secret=secret, wiki_url=wiki_url)
 
 
 def _client(settings: OAuthSettings, redirect_uri: str) -> OAuth2Session:
-    return OAuth2Session(settings.client_id, settings.client_secret,
-                         token_endpoint_auth_method="client_secret_post",
-                         redirect_uri=redirect_uri, code_challenge_method="S256")
+    return OAuth2Session(
+        settings.client_id,
+        settings.client_secret,
+        token_endpoint_auth_method="client_secret_post",
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+    )
 
 
 def begin(settings: OAuthSettings, redirect_uri: str) -> tuple[str, str, str]:
     """Where to send the browser: (authorize URL, state, PKCE code verifier)."""
     verifier = generate_token(64)
     with _client(settings, redirect_uri) as client:
-        url, state = client.create_authorization_url(settings.authorize_url,
-                                                     state=generate_token(32),
-                                                     code_verifier=verifier)
+        url, state = client.create_authorization_url(
+            settings.authorize_url, state=generate_token(32), code_verifier=verifier
+        )
     return url, state, verifier
 
 
@@ -76,8 +83,9 @@ def finish(settings: OAuthSettings, redirect_uri: str, code: str, verifier: str)
     """Exchange the code for a token, read the profile with it, and return the profile."""
     with _client(settings, redirect_uri) as client:
         try:
-            client.fetch_token(settings.token_url, code=code, code_verifier=verifier,
-                               timeout=TIMEOUT)
+            client.fetch_token(
+                settings.token_url, code=code, code_verifier=verifier, timeout=TIMEOUT
+            )
         except Exception as exc:  # network errors and OAuth errors alike end the sign-in
             raise OAuthError(f"the wiki refused the authorization code: {exc}") from exc
         try:
@@ -88,8 +96,11 @@ def finish(settings: OAuthSettings, redirect_uri: str, code: str, verifier: str)
             raise OAuthError(f"the wiki did not return a profile: {exc}") from exc
         finally:
             client.token = None
-    if not isinstance(profile, dict) or not str(profile.get("sub", "")).strip() \
-            or not str(profile.get("username", "")).strip():
+    if (
+        not isinstance(profile, dict)
+        or not str(profile.get("sub", "")).strip()
+        or not str(profile.get("username", "")).strip()
+    ):
         raise OAuthError("the wiki's profile has no 'sub' or 'username'")
     if profile.get("blocked"):
         raise OAuthError(f"the wiki account {profile['username']!r} is blocked")

@@ -27,16 +27,19 @@ def start_session(session: Session, user: User) -> str:
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
-    session.add(WebSession(user_id=user.id, sid_hash=hash_secret(raw),
-                           expires_at=now + SESSION_LIFETIME))
+    session.add(
+        WebSession(user_id=user.id, sid_hash=hash_secret(raw), expires_at=now + SESSION_LIFETIME)
+    )
     session.flush()
     return raw
 
 
 _SESSION = WebSession.__table__.c
-_BY_SESSION = (select(*PRINCIPAL_COLUMNS, _SESSION.expires_at)
-               .join_from(WebSession.__table__, User.__table__, _SESSION.user_id == User.__table__.c.id)
-               .where(_SESSION.sid_hash == bindparam("sid_hash")))
+_BY_SESSION = (
+    select(*PRINCIPAL_COLUMNS, _SESSION.expires_at)
+    .join_from(WebSession.__table__, User.__table__, _SESSION.user_id == User.__table__.c.id)
+    .where(_SESSION.sid_hash == bindparam("sid_hash"))
+)
 
 
 _ACCESS_BY_SESSION = with_roles(_BY_SESSION)
@@ -72,8 +75,11 @@ def end_all_sessions(session: Session, user: User) -> None:
 def remember_oauth_state(session: Session, state: str, code_verifier: str, next_url: str) -> None:
     now = utcnow()
     session.execute(delete(OAuthState).where(OAuthState.created_at < now - OAUTH_STATE_LIFETIME))
-    session.add(OAuthState(state_hash=hash_secret(state), code_verifier=code_verifier,
-                           next_url=next_url[:500]))
+    session.add(
+        OAuthState(
+            state_hash=hash_secret(state), code_verifier=code_verifier, next_url=next_url[:500]
+        )
+    )
 
 
 def take_oauth_state(session: Session, state: str) -> OAuthState | None:

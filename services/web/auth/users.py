@@ -45,15 +45,22 @@ def clean_name(name: str) -> str:
         raise UserError("user name is empty")
     if len(cleaned) > 255:
         raise UserError(f"user name is longer than 255 characters: {cleaned[:40]!r}...")
-    bad = sorted({ch for ch in cleaned if ch in _FORBIDDEN_IN_NAMES
-                  or unicodedata.category(ch).startswith("C")})
+    bad = sorted(
+        {
+            ch
+            for ch in cleaned
+            if ch in _FORBIDDEN_IN_NAMES or unicodedata.category(ch).startswith("C")
+        }
+    )
     if bad:
         raise UserError(f"user name {cleaned!r} contains forbidden characters {bad!r}")
     return cleaned
 
 
 def get_user(session: Session, name: str) -> User | None:
-    return session.scalar(select(User).where(User.name == unicodedata.normalize("NFC", name).strip()))
+    return session.scalar(
+        select(User).where(User.name == unicodedata.normalize("NFC", name).strip())
+    )
 
 
 def require_user(session: Session, name: str) -> User:
@@ -63,9 +70,15 @@ def require_user(session: Session, name: str) -> User:
     return user
 
 
-def create_user(session: Session, name: str, role: Role, *, password: str | None = None,
-                kind: AccountKind = AccountKind.LOCAL,
-                consultations: list[int] | None = None) -> User:
+def create_user(
+    session: Session,
+    name: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    kind: AccountKind = AccountKind.LOCAL,
+    consultations: list[int] | None = None,
+) -> User:
     """A new account; with ``consultations`` it sees only those, with ``role`` on each."""
     name = clean_name(name)
     if get_user(session, name) is not None:
@@ -84,7 +97,9 @@ def create_user(session: Session, name: str, role: Role, *, password: str | None
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password for {user.name!r} is shorter than {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(
+            f"password for {user.name!r} is shorter than {MIN_PASSWORD_LENGTH} characters"
+        )
     user.password_hash = generate_password_hash(password)
 
 
@@ -102,8 +117,12 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
 
 def grant(session: Session, user: User, consultation_id: int, role: Role) -> ConsultationGrant:
     """Give ``user`` ``role`` on one consultation (replacing an earlier grant there)."""
-    existing = session.scalar(select(ConsultationGrant).where(
-        ConsultationGrant.user_id == user.id, ConsultationGrant.consultation_id == consultation_id))
+    existing = session.scalar(
+        select(ConsultationGrant).where(
+            ConsultationGrant.user_id == user.id,
+            ConsultationGrant.consultation_id == consultation_id,
+        )
+    )
     if existing is None:
         existing = ConsultationGrant(user_id=user.id, consultation_id=consultation_id, role=role)
         session.add(existing)
@@ -115,8 +134,9 @@ def grant(session: Session, user: User, consultation_id: int, role: Role) -> Con
 def issue_token(session: Session, user: User, label: str = "") -> tuple[ApiToken, str]:
     """A new API token for ``user``; the raw token is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, token_hash=hash_secret(raw), prefix=raw[:10],
-                     label=label[:100])
+    token = ApiToken(
+        user_id=user.id, token_hash=hash_secret(raw), prefix=raw[:10], label=label[:100]
+    )
     session.add(token)
     session.flush()
     return token, raw
@@ -140,10 +160,11 @@ _TOKEN = ApiToken.__table__.c
 # What a request needs of its user, read by token (here) or session (``sessions``): plain
 # columns in one statement built once, since every API call makes this read.
 PRINCIPAL_COLUMNS = (_USER.id, _USER.name, _USER.role, _USER.all_consultations, _USER.disabled)
-_BY_TOKEN = (select(*PRINCIPAL_COLUMNS, _TOKEN.id.label("token_id"), _TOKEN.revoked_at,
-                    _TOKEN.last_used_at)
-             .join_from(ApiToken.__table__, User.__table__, _TOKEN.user_id == _USER.id)
-             .where(_TOKEN.token_hash == bindparam("token_hash")))
+_BY_TOKEN = (
+    select(*PRINCIPAL_COLUMNS, _TOKEN.id.label("token_id"), _TOKEN.revoked_at, _TOKEN.last_used_at)
+    .join_from(ApiToken.__table__, User.__table__, _TOKEN.user_id == _USER.id)
+    .where(_TOKEN.token_hash == bindparam("token_hash"))
+)
 
 
 _ACCESS_BY_TOKEN = with_roles(_BY_TOKEN)
@@ -166,8 +187,9 @@ def token_access(session: Session | Connection, raw: str) -> tuple[Any, Access] 
         return None
     row, now = rows[0], utcnow()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_PRECISION:
-        session.execute(update(ApiToken.__table__).where(_TOKEN.id == row.token_id)
-                        .values(last_used_at=now))
+        session.execute(
+            update(ApiToken.__table__).where(_TOKEN.id == row.token_id).values(last_used_at=now)
+        )
     return row, access_of_rows(rows)
 
 
@@ -178,11 +200,16 @@ def bind_wiki_user(session: Session, sub: str, username: str) -> User | None:
     sign-in binds it to the profile's ``sub``; later sign-ins follow the ``sub`` even if
     the wiki account was renamed. Wiki users nobody added get no account.
     """
-    user = session.scalar(select(User).where(User.kind == AccountKind.MEDIAWIKI,
-                                              User.external_id == sub))
+    user = session.scalar(
+        select(User).where(User.kind == AccountKind.MEDIAWIKI, User.external_id == sub)
+    )
     if user is None:
         candidate = get_user(session, username)
-        if candidate is None or candidate.kind is not AccountKind.MEDIAWIKI or candidate.external_id:
+        if (
+            candidate is None
+            or candidate.kind is not AccountKind.MEDIAWIKI
+            or candidate.external_id
+        ):
             return None
         user = candidate
         user.external_id = sub

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import hmac
 
-from flask import (Blueprint, abort, current_app, g, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.web import get_db
 from services.web.auth import oauth
 from services.web.auth.csrftoken import csrf_token
 from services.web.auth.guard import current_access, load_user, safe_next
-from services.web.auth.sessions import (end_session, remember_oauth_state, start_session,
-                                        take_oauth_state)
+from services.web.auth.sessions import (
+    end_session,
+    remember_oauth_state,
+    start_session,
+    take_oauth_state,
+)
 from services.web.auth.users import authenticate, bind_wiki_user
 from services.web.jsonerror import json_error
 
@@ -27,9 +40,11 @@ csrf = CSRFProtect()
 
 # No inline script or style anywhere, so the policy can forbid both: injected markup that
 # slipped past the sanitizer still could not run.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "script-src 'self'; object-src 'none'; base-uri 'none'; "
-                           "frame-ancestors 'none'; form-action 'self'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 
 
 @bp.record_once
@@ -86,8 +101,9 @@ def signin():
     with get_db().session() as s:
         user = authenticate(s, name, password)
     if user is None:
-        return render_template("signin.html", next_url=next_url, wiki_available=wiki_available,
-                               name=name, failed=True), 401
+        return render_template(
+            "signin.html", next_url=next_url, wiki_available=wiki_available, name=name, failed=True
+        ), 401
     _sign_in(user)
     return redirect(next_url)
 
@@ -144,13 +160,16 @@ def oauth_callback():
     with get_db().session() as s:
         user = bind_wiki_user(s, str(profile["sub"]), str(profile["username"]))
     if user is None:
-        return _oauth_failed(f"the wiki account {profile['username']!r} has no access to this "
-                             "dashboard; ask an admin to add it")
+        return _oauth_failed(
+            f"the wiki account {profile['username']!r} has no access to this "
+            "dashboard; ask an admin to add it"
+        )
     _sign_in(user)
     return redirect(safe_next(next_url, url_for("dashboard.home")))
 
 
 def _oauth_failed(reason: str):
     g.signin_error = reason
-    return render_template("signin.html", next_url=url_for("dashboard.home"),
-                           wiki_available=True, oauth_error=reason), 403
+    return render_template(
+        "signin.html", next_url=url_for("dashboard.home"), wiki_available=True, oauth_error=reason
+    ), 403

@@ -28,12 +28,22 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
         f'<svg class="convene-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" direction="ltr" '
         f'aria-labelledby="{ident}"><title id="{ident}">{escape(title)}</title>'
-        + "".join(body) + "</svg>")
+        + "".join(body)
+        + "</svg>"
+    )
 
 
-def bar_chart(rows: Sequence[tuple[str, int]], *, title: str, label: Callable[[str], str] = str,
-              css_class: Callable[[str], str] = lambda key: "", rtl: bool = False,
-              width: int = 460, row_height: int = 24, label_width: int = 170) -> Markup:
+def bar_chart(
+    rows: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    label: Callable[[str], str] = str,
+    css_class: Callable[[str], str] = lambda key: "",
+    rtl: bool = False,
+    width: int = 460,
+    row_height: int = 24,
+    label_width: int = 170,
+) -> Markup:
     """Horizontal bars, one per (key, count), labelled; mirrored when ``rtl``."""
     height = max(row_height, row_height * len(rows)) + 4
     top = max((n for _, n in rows), default=0) or 1
@@ -53,18 +63,25 @@ def bar_chart(rows: Sequence[tuple[str, int]], *, title: str, label: Callable[[s
         text = escape(label(key))
         body.append(
             f'<g class="convene-chart-row {escape(css_class(key))}">'
-            f'<title>{text}: {n}</title>'
+            f"<title>{text}: {n}</title>"
             f'<text x="{_num(label_x)}" y="{y + row_height * 0.65:.1f}" '
             f'text-anchor="{anchor_label}">{text}</text>'
             f'<rect class="convene-chart-bar" x="{_num(bar_x)}" y="{y + 3}" '
             f'width="{_num(bar)}" height="{row_height - 8}"></rect>'
             f'<text class="convene-chart-value" x="{_num(value_x)}" '
-            f'y="{y + row_height * 0.65:.1f}" text-anchor="{anchor_value}">{n}</text></g>')
+            f'y="{y + row_height * 0.65:.1f}" text-anchor="{anchor_value}">{n}</text></g>'
+        )
     return _svg(width, height, title, body)
 
 
-def column_chart(series: Sequence[tuple[date, int]], *, title: str, rtl: bool = False,
-                 width: int = 640, height: int = 200) -> Markup:
+def column_chart(
+    series: Sequence[tuple[date, int]],
+    *,
+    title: str,
+    rtl: bool = False,
+    width: int = 640,
+    height: int = 200,
+) -> Markup:
     """Vertical columns over time (oldest first; newest first when ``rtl``), with the
     first and last dates and the highest count on the axes."""
     points = list(reversed(series)) if rtl else list(series)
@@ -72,28 +89,43 @@ def column_chart(series: Sequence[tuple[date, int]], *, title: str, rtl: bool = 
     left, bottom, plot_h = 36, 22, height - 22 - 8
     # A few days of data should not make columns as wide as the chart.
     step = min(48.0, (width - left - 4) / max(1, len(points)))
-    body = [f'<line class="convene-chart-axis" x1="{left}" y1="{height - bottom}" '
-            f'x2="{width - 4}" y2="{height - bottom}"></line>',
-            f'<text class="convene-chart-value" x="{left - 4}" y="14" text-anchor="end">{top}</text>',
-            f'<text class="convene-chart-value" x="{left - 4}" y="{height - bottom}" '
-            f'text-anchor="end">0</text>']
+    body = [
+        f'<line class="convene-chart-axis" x1="{left}" y1="{height - bottom}" '
+        f'x2="{width - 4}" y2="{height - bottom}"></line>',
+        f'<text class="convene-chart-value" x="{left - 4}" y="14" text-anchor="end">{top}</text>',
+        f'<text class="convene-chart-value" x="{left - 4}" y="{height - bottom}" '
+        f'text-anchor="end">0</text>',
+    ]
     for i, (day, n) in enumerate(points):
         h = plot_h * n / top
         x = left + i * step + step * 0.1
-        body.append(f'<rect class="convene-chart-bar" x="{_num(x)}" y="{_num(height - bottom - h)}" '
-                    f'width="{_num(max(1.0, step * 0.8))}" height="{_num(h)}">'
-                    f'<title>{day.isoformat()}: {n}</title></rect>')
+        body.append(
+            f'<rect class="convene-chart-bar" x="{_num(x)}" y="{_num(height - bottom - h)}" '
+            f'width="{_num(max(1.0, step * 0.8))}" height="{_num(h)}">'
+            f"<title>{day.isoformat()}: {n}</title></rect>"
+        )
     if points:
-        body.append(f'<text class="convene-chart-value" x="{left}" y="{height - 6}" '
-                    f'text-anchor="start">{points[0][0].isoformat()}</text>')
+        body.append(
+            f'<text class="convene-chart-value" x="{left}" y="{height - 6}" '
+            f'text-anchor="start">{points[0][0].isoformat()}</text>'
+        )
     if len(points) > 1:
-        body.append(f'<text class="convene-chart-value" x="{_num(left + len(points) * step)}" '
-                    f'y="{height - 6}" text-anchor="end">{points[-1][0].isoformat()}</text>')
+        body.append(
+            f'<text class="convene-chart-value" x="{_num(left + len(points) * step)}" '
+            f'y="{height - 6}" text-anchor="end">{points[-1][0].isoformat()}</text>'
+        )
     return _svg(width, height, title, body)
 
 
-def mix_bar(mix: Sequence[tuple[str, int]], *, title: str, label: Callable[[str], str] = str,
-            rtl: bool = False, width: int = 160, height: int = 12) -> Markup:
+def mix_bar(
+    mix: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    label: Callable[[str], str] = str,
+    rtl: bool = False,
+    width: int = 160,
+    height: int = 12,
+) -> Markup:
     """One stacked bar: the share of each status among a unit's comments."""
     total = sum(n for _, n in mix)
     body = []
@@ -101,9 +133,13 @@ def mix_bar(mix: Sequence[tuple[str, int]], *, title: str, label: Callable[[str]
     for key, n in mix:
         w = width * n / total if total else 0
         x = width - offset - w if rtl else offset
-        body.append(f'<rect class="convene-status-{escape(key)}" x="{_num(x)}" y="0" '
-                    f'width="{_num(w)}" height="{height}"><title>{escape(label(key))}: {n}</title></rect>')
+        body.append(
+            f'<rect class="convene-status-{escape(key)}" x="{_num(x)}" y="0" '
+            f'width="{_num(w)}" height="{height}"><title>{escape(label(key))}: {n}</title></rect>'
+        )
         offset += w
     if not total:
-        body.append(f'<rect class="convene-chart-empty" x="0" y="0" width="{width}" height="{height}"></rect>')
+        body.append(
+            f'<rect class="convene-chart-empty" x="0" y="0" width="{width}" height="{height}"></rect>'
+        )
     return _svg(width, height, title, body)

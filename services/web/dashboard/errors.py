@@ -12,7 +12,9 @@ def _handle(exc: HTTPException):
     if request.path.startswith("/api/"):
         return http_error(exc)
     status = exc.code or 500
-    return render_template("error.html", status=status, error_message=exc.description or exc.name), status
+    return render_template(
+        "error.html", status=status, error_message=exc.description or exc.name
+    ), status
 
 
 def install_error_pages(app) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -19,11 +19,42 @@ from babel import Locale, UnknownLocaleError
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "i18n"
 DEFAULT_LANGUAGE = "en"
 # Languages (and scripts) written right to left, by code as MediaWiki spells them.
-RTL_LANGUAGES = frozenset({
-    "ar", "arc", "arz", "azb", "bcc", "bgn", "bqi", "ckb", "dv", "fa", "glk", "he", "khw",
-    "kk-arab", "ks", "ks-arab", "ku-arab", "lki", "lrc", "luz", "mzn", "nqo", "pnb", "ps",
-    "sd", "sdh", "skr", "skr-arab", "ug", "ug-arab", "ur", "yi",
-})
+RTL_LANGUAGES = frozenset(
+    {
+        "ar",
+        "arc",
+        "arz",
+        "azb",
+        "bcc",
+        "bgn",
+        "bqi",
+        "ckb",
+        "dv",
+        "fa",
+        "glk",
+        "he",
+        "khw",
+        "kk-arab",
+        "ks",
+        "ks-arab",
+        "ku-arab",
+        "lki",
+        "lrc",
+        "luz",
+        "mzn",
+        "nqo",
+        "pnb",
+        "ps",
+        "sd",
+        "sdh",
+        "skr",
+        "skr-arab",
+        "ug",
+        "ug-arab",
+        "ur",
+        "yi",
+    }
+)
 _PARAM = re.compile(r"\$(\d+)")
 _PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^{}]*)\}\}")
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -37,7 +68,7 @@ def direction(language: str | None) -> str:
     return "rtl" if code in RTL_LANGUAGES or code.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, str]:
     path = CATALOGUE_DIR / f"{language}.json"
     if not _CODE.match(language) or not path.is_file():
@@ -76,7 +107,7 @@ def choose_language(requested: str | None, accepted: Iterable[str] = ()) -> str:
 _CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plural_rule(language: str):
     """The language's CLDR plural rule, and its categories in PLURAL's order."""
     try:
@@ -128,6 +159,9 @@ def message(language: str, key: str, *params) -> str:
     if "{{PLURAL:" in text:
         text = _PLURAL.sub(lambda m: _plural(language, m, params), text)
     # Parameters are filled in one pass, so a value that looks like "$2" stays as it is.
-    return "".join(piece if isinstance(piece, str)
-                   else (str(params[piece - 1]) if 0 < piece <= len(params) else f"${piece}")
-                   for piece in _pieces(text))
+    return "".join(
+        piece
+        if isinstance(piece, str)
+        else (str(params[piece - 1]) if 0 < piece <= len(params) else f"${piece}")
+        for piece in _pieces(text)
+    )

@@ -13,8 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from flask import (Blueprint, abort, current_app, flash, g, get_template_attribute, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -31,8 +42,12 @@ from services.web.auth.csrftoken import csrf_token
 from services.web.auth.guard import current_access, page_login_required, safe_next
 from services.web.auth.models import User
 from services.web.dashboard import charts, fields, i18n
-from services.web.dashboard.context import (comment_base, comment_wiki_diff, comment_wiki_link,
-                                            wiki_url)
+from services.web.dashboard.context import (
+    comment_base,
+    comment_wiki_diff,
+    comment_wiki_link,
+    wiki_url,
+)
 from services.web.dashboard.errors import install_error_pages
 from services.web.dashboard.filterform import filter_form
 from services.web.dashboard.queuerow import render_row
@@ -57,8 +72,7 @@ def _install(state) -> None:
 
 
 def _choose_language() -> None:
-    g.uselang = i18n.choose_language(request.args.get("uselang"),
-                                     request.accept_languages.values())
+    g.uselang = i18n.choose_language(request.args.get("uselang"), request.accept_languages.values())
     g.ui_dir = "rtl" if i18n.direction(g.uselang) == "rtl" else "ltr"
 
 
@@ -82,9 +96,13 @@ def unit_plain(text: str) -> str:
 
 
 def _request_context() -> dict:
-    return {"ui_lang": g.get("uselang", "en"), "ui_dir": g.get("ui_dir", "ltr"),
-            "access": current_access(), "user_name": g.get("user_name", ""),
-            "page_urls": _page_urls(request.script_root)}
+    return {
+        "ui_lang": g.get("uselang", "en"),
+        "ui_dir": g.get("ui_dir", "ltr"),
+        "access": current_access(),
+        "user_name": g.get("user_name", ""),
+        "page_urls": _page_urls(request.script_root),
+    }
 
 
 class PageUrls(NamedTuple):
@@ -105,9 +123,14 @@ def _page_urls(script_root: str) -> PageUrls:
     if urls is None:
         static = lambda name: url_for("static", filename=name)  # noqa: E731
         urls = known[script_root] = PageUrls(
-            static("codex/codex-design-tokens.css"), static("codex/codex-bidi.css"),
-            static("convene.css"), static("convene.js"), url_for("dashboard.home"),
-            url_for("dashboard.queue"), url_for("auth.signout"))
+            static("codex/codex-design-tokens.css"),
+            static("codex/codex-bidi.css"),
+            static("convene.css"),
+            static("convene.js"),
+            url_for("dashboard.home"),
+            url_for("dashboard.queue"),
+            url_for("auth.signout"),
+        )
     return urls
 
 
@@ -124,17 +147,25 @@ def audit_value(field: str, value) -> str:
 
 # Codex info-chip variant per status (none: the neutral "notice" look).
 STATUS_CHIP_CLASS = {
-    "new": "", "in_review": " cdx-info-chip--progressive", "accepted": " cdx-info-chip--success",
-    "partly_accepted": " cdx-info-chip--success", "declined": " cdx-info-chip--error",
-    "duplicate": " cdx-info-chip--warning", "out_of_scope": "", "addressed": " cdx-info-chip--success",
+    "new": "",
+    "in_review": " cdx-info-chip--progressive",
+    "accepted": " cdx-info-chip--success",
+    "partly_accepted": " cdx-info-chip--success",
+    "declined": " cdx-info-chip--error",
+    "duplicate": " cdx-info-chip--warning",
+    "out_of_scope": "",
+    "addressed": " cdx-info-chip--success",
 }
 
 
 _TEMPLATE_GLOBALS = {
     **fields.TEMPLATE_GLOBALS,
     "status_chip_class": STATUS_CHIP_CLASS,
-    "msg": msg, "text_dir": i18n.direction, "status_label": status_label,
-    "audit_value": audit_value, "statuses": [s.value for s in TriageStatus],
+    "msg": msg,
+    "text_dir": i18n.direction,
+    "status_label": status_label,
+    "audit_value": audit_value,
+    "statuses": [s.value for s in TriageStatus],
     "status_options": lambda: [(s.value, status_label(s.value)) for s in TriageStatus],
     "language_options": lambda langs: [(code, code) for code in langs],
     "theme_options": lambda themes: [(t.id, t.name) for t in themes],
@@ -152,16 +183,29 @@ def _consultation_rows(s, ids) -> list[dict]:
         return []
     counts: dict[int, dict[str, int]] = {}
     for cid, status, n in s.execute(
-            select(Comment.consultation_id, Comment.status, func.count())
-            .where(Comment.consultation_id.in_(sorted(ids)), Comment.hidden_reason.is_(None))
-            .group_by(Comment.consultation_id, Comment.status)):
+        select(Comment.consultation_id, Comment.status, func.count())
+        .where(Comment.consultation_id.in_(sorted(ids)), Comment.hidden_reason.is_(None))
+        .group_by(Comment.consultation_id, Comment.status)
+    ):
         counts.setdefault(cid, {})[status.value] = n
-    rows = s.execute(select(Consultation, Document.title).join(Document)
-                     .where(Consultation.id.in_(sorted(ids))).order_by(Consultation.id.desc())).all()
-    return [{"id": c.id, "title": c.title, "status": c.status.value, "document": title,
-             "total": sum(counts.get(c.id, {}).values()), "new": counts.get(c.id, {}).get("new", 0),
-             "role": current_access().role_on(c.id).value}
-            for c, title in rows]
+    rows = s.execute(
+        select(Consultation, Document.title)
+        .join(Document)
+        .where(Consultation.id.in_(sorted(ids)))
+        .order_by(Consultation.id.desc())
+    ).all()
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "status": c.status.value,
+            "document": title,
+            "total": sum(counts.get(c.id, {}).values()),
+            "new": counts.get(c.id, {}).get("new", 0),
+            "role": current_access().role_on(c.id).value,
+        }
+        for c, title in rows
+    ]
 
 
 @bp.get("/dashboard/")
@@ -179,8 +223,11 @@ def home():
 # the query's rows, cached comment by comment (services.web.queueread). Only what belongs
 # to the session (user, CSRF token, flash messages) is rendered on every request.
 
-_ACTIVE_USERS = (select(User.__table__.c.name).where(User.__table__.c.disabled.is_(False))
-                 .order_by(User.__table__.c.name))
+_ACTIVE_USERS = (
+    select(User.__table__.c.name)
+    .where(User.__table__.c.disabled.is_(False))
+    .order_by(User.__table__.c.name)
+)
 
 
 class ThemeOption(NamedTuple):
@@ -216,16 +263,24 @@ def _queue_context(s, flt: queries.QueueFilter, versions) -> QueueContext:
 
     def compute() -> QueueContext:
         visible = current_access().visible_ids
-        consultations = s.execute(select(Consultation.id, Consultation.title)
-                                  .where(Consultation.id.in_(sorted(visible)))
-                                  .order_by(Consultation.id.desc())).all()
+        consultations = s.execute(
+            select(Consultation.id, Consultation.title)
+            .where(Consultation.id.in_(sorted(visible)))
+            .order_by(Consultation.id.desc())
+        ).all()
         units = ()
         if unit_source is not None:
-            revision_id = s.scalar(select(Consultation.revision_id)
-                                   .where(Consultation.id == unit_source))
-            units = tuple((key, unit_plain(text)[:80]) for key, text in s.execute(
-                select(Unit.key, Unit.text).where(Unit.revision_id == revision_id)
-                .order_by(Unit.position)))
+            revision_id = s.scalar(
+                select(Consultation.revision_id).where(Consultation.id == unit_source)
+            )
+            units = tuple(
+                (key, unit_plain(text)[:80])
+                for key, text in s.execute(
+                    select(Unit.key, Unit.text)
+                    .where(Unit.revision_id == revision_id)
+                    .order_by(Unit.position)
+                )
+            )
         themes = tuple(ThemeOption(t.id, t.name) for t in queries.themes_of(s, focus))
         return QueueContext(tuple((cid, title) for cid, title in consultations), themes, units)
 
@@ -234,18 +289,30 @@ def _queue_context(s, flt: queries.QueueFilter, versions) -> QueueContext:
 
 def _queue_filters(s, flt: queries.QueueFilter, limit: int, versions, users, languages) -> Markup:
     """The filter form, showing the query's values."""
+
     def compute() -> Markup:
         context = _queue_context(s, flt, versions)
-        return filter_form(flt, limit, msg=_words(), action=_page_urls(request.script_root).queue,
-                           consultations=context.consultations, units=context.units,
-                           languages=languages, themes=context.themes, users=users)
+        return filter_form(
+            flt,
+            limit,
+            msg=_words(),
+            action=_page_urls(request.script_root).queue,
+            consultations=context.consultations,
+            units=context.units,
+            languages=languages,
+            themes=context.themes,
+            users=users,
+        )
 
-    return result_cache().fetch(("queue-filters", versions, flt, limit, languages,
-                                 g.get("uselang"), request.script_root), compute)
+    return result_cache().fetch(
+        ("queue-filters", versions, flt, limit, languages, g.get("uselang"), request.script_root),
+        compute,
+    )
 
 
 def _queue_bulk(s, flt: queries.QueueFilter, versions, users) -> Markup:
     """The bulk-action controls (the same for every query on the same consultations)."""
+
     def compute() -> Markup:
         themes = _queue_context(s, flt, versions).themes
         return Markup(render_template("_queue_bulk.html", users=users, themes=themes))
@@ -274,16 +341,26 @@ def _languages(consultation_ids) -> list[str]:
 
 def _row_renderer(s, flt: queries.QueueFilter, versions, triage_ids):
     """Renders queue rows (one string each) for comments the cache does not have yet."""
+
     def render(items) -> list[str]:
         chip = get_template_attribute("_macros.html", "status_chip")
         chips = {status: str(chip(status.value)) for status in {item.status for item in items}}
         titles = _queue_context(s, flt, versions).titles
         base, environment = comment_base(), current_app.jinja_env
         words = _words()
-        return [render_row(c, title=titles.get(c.consultation_id, ""),
-                           can_triage=c.consultation_id in triage_ids, comment_base=base,
-                           status_chip=chips[c.status], msg=words, environment=environment)
-                for c in items]
+        return [
+            render_row(
+                c,
+                title=titles.get(c.consultation_id, ""),
+                can_triage=c.consultation_id in triage_ids,
+                comment_base=base,
+                status_chip=chips[c.status],
+                msg=words,
+                environment=environment,
+            )
+            for c in items
+        ]
+
     return render
 
 
@@ -317,8 +394,20 @@ def queue():
         # the interface language.
         roles = tuple(sorted((cid, role.value) for cid, role in access.roles.items()))
         packed = result_cache().fetch_packed(
-            ("queue-content", versions, roles, flt, limit, cursor, languages, g.get("uselang"),
-             request.script_root, request.full_path), content)
+            (
+                "queue-content",
+                versions,
+                roles,
+                flt,
+                limit,
+                cursor,
+                languages,
+                g.get("uselang"),
+                request.script_root,
+                request.full_path,
+            ),
+            content,
+        )
     return _queue_page(packed), 400 if error else 200
 
 
@@ -335,15 +424,29 @@ def _queue_page(content: bytes) -> bytes:
     session has messages to flash. The page is put together as it is sent, in UTF-8: a
     queue page is some 70 KB, and decoding it to fill in its slots and encoding it again
     cost as much as the rest of a cached page."""
+
     def render() -> tuple[bytes, bytes]:
         shell = render_template("queue.html", content=_CONTENT_SLOT, csrf_token=lambda: _CSRF_SLOT)
         before, _, after = shell.encode().partition(_CONTENT_SLOT_BYTES)
         return before, after
 
     access = current_access()
-    before, after = render() if session.get("_flashes") else result_cache().fetch(
-        ("queue-shell", access.user_id, access.name, access.role, g.get("uselang"),
-         request.script_root), render, size=lambda parts: 200 + len(parts[0]) + len(parts[1]))
+    before, after = (
+        render()
+        if session.get("_flashes")
+        else result_cache().fetch(
+            (
+                "queue-shell",
+                access.user_id,
+                access.name,
+                access.role,
+                g.get("uselang"),
+                request.script_root,
+            ),
+            render,
+            size=lambda parts: 200 + len(parts[0]) + len(parts[1]),
+        )
+    )
     token = csrf_token().encode()
     # Every piece is a view into the shell or the content, not a copy: the page is copied
     # once, by the join.
@@ -357,14 +460,23 @@ def _queue_page(content: bytes) -> bytes:
     return b"".join(pieces)
 
 
-def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
-                   error: str | None, versions, languages) -> Markup:
+def _queue_content(
+    s,
+    flt: queries.QueueFilter,
+    limit: int,
+    cursor: str | None,
+    error: str | None,
+    versions,
+    languages,
+) -> Markup:
     """The queue page without the session's parts, the CSRF token left at its slot."""
     access = current_access()
     # Every change to the users moves every version (``services.web.auth.models``).
-    users = result_cache().fetch(("queue-users", versions),
-                                 lambda: tuple(s.execute(_ACTIVE_USERS).scalars()),
-                                 size=lambda names: 100 + sum(map(len, names)))
+    users = result_cache().fetch(
+        ("queue-users", versions),
+        lambda: tuple(s.execute(_ACTIVE_USERS).scalars()),
+        size=lambda names: 100 + sum(map(len, names)),
+    )
     keys, total, capped, rows = None, None, None, []
     filters = _queue_filters(s, flt, limit, versions, users, languages)
     if not error:
@@ -374,19 +486,42 @@ def _queue_content(s, flt: queries.QueueFilter, limit: int, cursor: str | None,
         total, capped = read.count(s, first_page=keys) if cursor is None else (None, None)
         # A row shows a checkbox where the viewer may triage, in the interface language.
         variant = (g.get("uselang"), request.script_root)
-        rows = [Markup(row) for row in read.shown(
-            s, keys, "queue-row", lambda cid: (cid in access.triage_ids, *variant),
-            _row_renderer(s, flt, versions, access.triage_ids))]
+        rows = [
+            Markup(row)
+            for row in read.shown(
+                s,
+                keys,
+                "queue-row",
+                lambda cid: (cid in access.triage_ids, *variant),
+                _row_renderer(s, flt, versions, access.triage_ids),
+            )
+        ]
     may_triage = access.may_triage_anything
     bulk = _queue_bulk(s, flt, versions, users) if may_triage and rows else Markup()
     next_url = None
     if keys is not None and keys.next_cursor:
-        next_url = url_for("dashboard.queue", **flt.as_params(), limit=limit, cursor=keys.next_cursor)
-    return Markup(render_template(
-        "_queue_content.html", error=error, flt=flt, filters=filters, bulk=bulk, rows=rows,
-        has_items=bool(rows), total=total, capped=capped, next_url=next_url,
-        is_first_page=cursor is None, first_url=url_for("dashboard.queue", **flt.as_params(), limit=limit),
-        may_triage=may_triage, csrf_slot=_CSRF_SLOT, msg=_words()))
+        next_url = url_for(
+            "dashboard.queue", **flt.as_params(), limit=limit, cursor=keys.next_cursor
+        )
+    return Markup(
+        render_template(
+            "_queue_content.html",
+            error=error,
+            flt=flt,
+            filters=filters,
+            bulk=bulk,
+            rows=rows,
+            has_items=bool(rows),
+            total=total,
+            capped=capped,
+            next_url=next_url,
+            is_first_page=cursor is None,
+            first_url=url_for("dashboard.queue", **flt.as_params(), limit=limit),
+            may_triage=may_triage,
+            csrf_slot=_CSRF_SLOT,
+            msg=_words(),
+        )
+    )
 
 
 def _form_change(form: MultiDict, *, bulk: bool) -> triage.TriageChange:
@@ -429,8 +564,14 @@ def bulk():
         change = _form_change(request.form, bulk=True)
         with get_db().session() as s:
             check_assignee(s, change)
-            entries = triage.bulk_triage(s, [int(i) for i in raw_ids], change, access.name,
-                                         access.visible_ids, access.triage_ids)
+            entries = triage.bulk_triage(
+                s,
+                [int(i) for i in raw_ids],
+                change,
+                access.name,
+                access.visible_ids,
+                access.triage_ids,
+            )
     except triage.TriageError as exc:
         return _refuse(400, str(exc))
     except triage.NotPermitted as exc:
@@ -443,6 +584,7 @@ def bulk():
 
 # One comment -----------------------------------------------------------------------------
 
+
 @bp.route("/dashboard/comments/<int:comment_id>", methods=["GET", "POST"])
 @page_login_required
 def comment(comment_id: int):
@@ -453,8 +595,9 @@ def comment(comment_id: int):
             change = _form_change(request.form, bulk=False)
             with get_db().session() as s:
                 check_assignee(s, change)
-                entry = triage.triage(s, comment_id, change, access.name, access.visible_ids,
-                                      access.triage_ids)
+                entry = triage.triage(
+                    s, comment_id, change, access.name, access.visible_ids, access.triage_ids
+                )
             flash(msg("convene-triage-saved" if entry else "convene-triage-unchanged"), "success")
             return redirect(url_for("dashboard.comment", comment_id=comment_id))
         except triage.TriageError as exc:
@@ -468,24 +611,37 @@ def comment(comment_id: int):
         if c is None:
             abort(404)
         consultation = s.get(Consultation, c.consultation_id)
-        unit_texts = {u.key: unit_plain(u.text) for u in s.scalars(
-            select(Unit).where(Unit.key.in_([a.unit_key for a in c.anchors]),
-                               Unit.revision_id.in_({a.revision_id or consultation.revision_id
-                                                     for a in c.anchors} or {0})))}
+        unit_texts = {
+            u.key: unit_plain(u.text)
+            for u in s.scalars(
+                select(Unit).where(
+                    Unit.key.in_([a.unit_key for a in c.anchors]),
+                    Unit.revision_id.in_(
+                        {a.revision_id or consultation.revision_id for a in c.anchors} or {0}
+                    ),
+                )
+            )
+        }
         context = {
-            "c": c, "consultation": consultation,
+            "c": c,
+            "consultation": consultation,
             "html": None if c.hidden_reason else clean_comment_html(c.text_html, wiki_url()),
-            "thread": queries.thread_of(s, c), "audit": queries.audit_of(s, c.id),
-            "wiki_link": comment_wiki_link(c), "wiki_diff": comment_wiki_diff(c),
-            "unit_texts": unit_texts, "can_triage": access.can_triage(c.consultation_id),
-            "users": s.scalars(select(User.name).where(User.disabled.is_(False))
-                               .order_by(User.name)).all(),
+            "thread": queries.thread_of(s, c),
+            "audit": queries.audit_of(s, c.id),
+            "wiki_link": comment_wiki_link(c),
+            "wiki_diff": comment_wiki_diff(c),
+            "unit_texts": unit_texts,
+            "can_triage": access.can_triage(c.consultation_id),
+            "users": s.scalars(
+                select(User.name).where(User.disabled.is_(False)).order_by(User.name)
+            ).all(),
             "duplicate": s.get(Comment, c.duplicate_of_id) if c.duplicate_of_id else None,
         }
         return render_template("comment.html", error=error, form=request.form, **context), status
 
 
 # The document view -----------------------------------------------------------------------
+
 
 @bp.get("/dashboard/consultations/<int:consultation_id>")
 @page_login_required
@@ -495,32 +651,65 @@ def consultation(consultation_id: int):
         abort(404)
     rtl = g.get("ui_dir") == "rtl"
     with get_db().session() as s:
-        c = s.scalar(select(Consultation).where(Consultation.id == consultation_id)
-                     .options(selectinload(Consultation.pages)))
+        c = s.scalar(
+            select(Consultation)
+            .where(Consultation.id == consultation_id)
+            .options(selectinload(Consultation.pages))
+        )
         if c is None:
             abort(404)
         document = s.get(Document, c.document_id)
-        units = list(s.scalars(select(Unit).where(Unit.revision_id == c.revision_id)
-                               .order_by(Unit.position)))
+        units = list(
+            s.scalars(select(Unit).where(Unit.revision_id == c.revision_id).order_by(Unit.position))
+        )
         counts = aggregates.unit_status_counts(s, c.id)
         heat = {h.key: h for h in aggregates.unit_heat([u.key for u in units], counts)}
         other_units = sorted(set(counts) - {u.key for u in units})
         by_status = aggregates.by_status(s, c.id)
         by_language = aggregates.by_language(s, c.id)
         over_time = aggregates.over_time(s, c.id)
-        themes = s.execute(select(Theme.name, func.count())
-                           .join(comment_themes, comment_themes.c.theme_id == Theme.id)
-                           .where(Theme.consultation_id == c.id).group_by(Theme.name)
-                           .order_by(func.count().desc()).limit(20)).all()
-    rows = [{"unit": u, "text": unit_plain(u.text), "heat": heat[u.key],
-             "mix": charts.mix_bar(heat[u.key].mix, title=msg("convene-chart-unit-mix", u.key),
-                                   label=status_label, rtl=rtl)} for u in units]
+        themes = s.execute(
+            select(Theme.name, func.count())
+            .join(comment_themes, comment_themes.c.theme_id == Theme.id)
+            .where(Theme.consultation_id == c.id)
+            .group_by(Theme.name)
+            .order_by(func.count().desc())
+            .limit(20)
+        ).all()
+    rows = [
+        {
+            "unit": u,
+            "text": unit_plain(u.text),
+            "heat": heat[u.key],
+            "mix": charts.mix_bar(
+                heat[u.key].mix,
+                title=msg("convene-chart-unit-mix", u.key),
+                label=status_label,
+                rtl=rtl,
+            ),
+        }
+        for u in units
+    ]
     return render_template(
-        "consultation.html", c=c, document=document, rows=rows, other_units=other_units,
-        by_status=by_status, by_language=by_language, over_time=over_time, themes=themes,
+        "consultation.html",
+        c=c,
+        document=document,
+        rows=rows,
+        other_units=other_units,
+        by_status=by_status,
+        by_language=by_language,
+        over_time=over_time,
+        themes=themes,
         time_chart=charts.column_chart(over_time, title=msg("convene-chart-over-time"), rtl=rtl),
-        language_chart=charts.bar_chart(by_language, title=msg("convene-chart-by-language"), rtl=rtl),
-        status_chart=charts.bar_chart(by_status, title=msg("convene-chart-by-status"),
-                                      label=status_label, rtl=rtl,
-                                      css_class=lambda v: f"convene-status-{v}"),
-        can_triage=access.can_triage(c.id))
+        language_chart=charts.bar_chart(
+            by_language, title=msg("convene-chart-by-language"), rtl=rtl
+        ),
+        status_chart=charts.bar_chart(
+            by_status,
+            title=msg("convene-chart-by-status"),
+            label=status_label,
+            rtl=rtl,
+            css_class=lambda v: f"convene-status-{v}",
+        ),
+        can_triage=access.can_triage(c.id),
+    )

@@ -23,7 +23,7 @@ HARVEST = "convene.harvest.harvest_consultation"
 HARVEST_OPEN = "convene.harvest.harvest_open_consultations"
 # A lock outlives a crashed harvest by at most this long; a running one renews it.
 LOCK_SECONDS = 300
-RETRY_BACKOFF = 30        # seconds before the first retry, doubled each time
+RETRY_BACKOFF = 30  # seconds before the first retry, doubled each time
 RETRY_BACKOFF_MAX = 1800
 MAX_RETRIES = 6
 
@@ -33,8 +33,12 @@ class HarvestLocked(RuntimeError):
 
 
 def schedule(config: Config) -> dict[str, dict]:
-    return {"harvest-open-consultations": {
-        "task": HARVEST_OPEN, "schedule": float(config.harvest_interval_seconds)}}
+    return {
+        "harvest-open-consultations": {
+            "task": HARVEST_OPEN,
+            "schedule": float(config.harvest_interval_seconds),
+        }
+    }
 
 
 def lock_key(consultation_id: int) -> str:
@@ -53,11 +57,14 @@ def harvest_lock(client, consultation_id: int, timeout: int = LOCK_SECONDS) -> I
     from redis.exceptions import LockError
 
     # thread_local=False: the renewing thread must see the token the harvest's thread took.
-    lock = client.lock(lock_key(consultation_id), timeout=timeout, blocking=False,
-                       thread_local=False)
+    lock = client.lock(
+        lock_key(consultation_id), timeout=timeout, blocking=False, thread_local=False
+    )
     if not lock.acquire(blocking=False):
-        raise HarvestLocked(f"a harvest of consultation #{consultation_id} is already running "
-                            f"(Redis key {lock_key(consultation_id)})")
+        raise HarvestLocked(
+            f"a harvest of consultation #{consultation_id} is already running "
+            f"(Redis key {lock_key(consultation_id)})"
+        )
     stop = threading.Event()
 
     def renew() -> None:
@@ -80,8 +87,7 @@ def harvest_lock(client, consultation_id: int, timeout: int = LOCK_SECONDS) -> I
             pass
 
 
-def harvest_exclusively(config: Config, db, consultation_id: int, *, client=None,
-                        reader=None):
+def harvest_exclusively(config: Config, db, consultation_id: int, *, client=None, reader=None):
     """``bots.harvest.run_harvest`` under the consultation's lock."""
     from bots.harvest import run_harvest
 
@@ -124,7 +130,7 @@ def harvest_consultation(self, consultation_id: int) -> dict[str, Any]:
 
 def backoff(retries: int) -> int:
     """Seconds before retry number ``retries + 1``: 30, 60, 120 ... at most 30 minutes."""
-    return min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2 ** retries)
+    return min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2**retries)
 
 
 @shared_task(name=HARVEST_OPEN)

@@ -6,7 +6,7 @@ The web app's ``/health`` reads that answer; it never calls the wiki inside a re
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import shared_task
@@ -20,8 +20,9 @@ WIKI_CHECK_REQUESTED_KEY = "convene:health:wiki:requested"
 
 
 def schedule(config: Config) -> dict[str, dict]:
-    return {"check-wiki": {"task": CHECK_WIKI,
-                           "schedule": float(config.wiki_check_interval_seconds)}}
+    return {
+        "check-wiki": {"task": CHECK_WIKI, "schedule": float(config.wiki_check_interval_seconds)}
+    }
 
 
 def status_ttl(config: Config) -> int:
@@ -48,7 +49,7 @@ def check_wiki() -> dict[str, Any]:
         status = {"ok": True, "generator": wiki_generator(config), "error": None}
     except Exception as exc:  # whatever went wrong is the answer
         status = {"ok": False, "generator": None, "error": f"{type(exc).__name__}: {exc}"[:500]}
-    status["checked_at"] = datetime.now(timezone.utc).isoformat()
+    status["checked_at"] = datetime.now(UTC).isoformat()
     status["wiki_api_url"] = config.wiki_api_url
     client = redis_client(config)
     try:

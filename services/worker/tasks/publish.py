@@ -17,7 +17,7 @@ RETRY_MAX_SECONDS = 3600
 
 
 def retry_delay(retries: int) -> int:
-    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** retries)
+    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
 
 
 @shared_task(name=PUBLISH, bind=True, max_retries=6)
@@ -38,7 +38,11 @@ def publish(self, revision_id: int) -> dict[str, Any]:
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
     finally:
         db.dispose()
-    return {"document": result.document, "revision": result.revision_number,
-            "counts": {page.action.value: result.count(page.action) for page in result.pages},
-            "source_url": result.source_url, "changelog_url": result.changelog_url,
-            "problems": [f"{p.title}: {p.action.value}: {p.reason}" for p in result.problems]}
+    return {
+        "document": result.document,
+        "revision": result.revision_number,
+        "counts": {page.action.value: result.count(page.action) for page in result.pages},
+        "source_url": result.source_url,
+        "changelog_url": result.changelog_url,
+        "problems": [f"{p.title}: {p.action.value}: {p.reason}" for p in result.problems],
+    }

@@ -20,13 +20,25 @@ def run(config, db, document):
 
 
 def test_open_show_list_close(run):
-    opened = run("consultation", "open", "definition", "--language", "fr", "--prompt",
-                 "What is missing?", "--closes", "2099-01-01T12:00+02:00", "--json")
+    opened = run(
+        "consultation",
+        "open",
+        "definition",
+        "--language",
+        "fr",
+        "--prompt",
+        "What is missing?",
+        "--closes",
+        "2099-01-01T12:00+02:00",
+        "--json",
+    )
     assert opened.exit_code == 0, opened.output
     data = json.loads(opened.output)
     assert data["status"] == "open" and data["closes_at"] == "2099-01-01T10:00:00"
-    assert [p["title"] for p in data["pages"]] == ["Talk:Leadership/Definition",
-                                                   "Talk:Leadership/Definition/fr"]
+    assert [p["title"] for p in data["pages"]] == [
+        "Talk:Leadership/Definition",
+        "Talk:Leadership/Definition/fr",
+    ]
     shown = run("consultation", "show", str(data["id"]))
     assert "Talk:Leadership/Definition/fr [fr]: 0 comments, not harvested yet" in shown.output
     assert "? What is missing?" in shown.output
@@ -39,14 +51,17 @@ def test_open_show_list_close(run):
     assert "closed" in run("consultation", "list", "--status", "closed").output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["consultation", "open", "nope"], "no document 'nope'"),
-    (["consultation", "open"], "give either DOCUMENT or --id"),
-    (["consultation", "open", "definition", "--revision", "9"], "has no revision 9"),
-    (["consultation", "open", "definition", "--closes", "soon"], "is not an ISO date"),
-    (["consultation", "close", "42"], "no consultation #42"),
-    (["consultation", "show", "42"], "no consultation #42"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["consultation", "open", "nope"], "no document 'nope'"),
+        (["consultation", "open"], "give either DOCUMENT or --id"),
+        (["consultation", "open", "definition", "--revision", "9"], "has no revision 9"),
+        (["consultation", "open", "definition", "--closes", "soon"], "is not an ISO date"),
+        (["consultation", "close", "42"], "no consultation #42"),
+        (["consultation", "show", "42"], "no consultation #42"),
+    ],
+)
 def test_errors_name_what_is_wrong(run, args, message):
     result = run(*args)
     assert result.exit_code != 0

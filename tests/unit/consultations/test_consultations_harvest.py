@@ -7,10 +7,14 @@ from sqlalchemy import func, select
 
 from bots.harvest import HarvestError, HarvestRefused, harvest
 from services.consultations import service
-from services.consultations.models import (CommentOrigin, HarvestOutcome, HarvestRun,
-                                           WatchedPage)
-from services.feedback.models import (AnchorMethod, Comment, CommentVersion, HiddenReason,
-                                      hidden_item_id)
+from services.consultations.models import CommentOrigin, HarvestOutcome, HarvestRun, WatchedPage
+from services.feedback.models import (
+    AnchorMethod,
+    Comment,
+    CommentVersion,
+    HiddenReason,
+    hidden_item_id,
+)
 
 TALK = "Talk:Leadership/Definition"
 TALK_FR = "Talk:Leadership/Definition/fr"
@@ -19,8 +23,7 @@ TALK_FR = "Talk:Leadership/Definition/fr"
 @pytest.fixture
 def consultation(db, document, wiki):
     with db.session() as s:
-        return service.open_consultation(s, "definition", languages=["fr"],
-                                         opens_at=wiki.now).id
+        return service.open_consultation(s, "definition", languages=["fr"], opens_at=wiki.now).id
 
 
 def comments(db, **where):
@@ -37,22 +40,38 @@ def comments(db, **where):
 def snapshot(db):
     """Everything a harvest may change, as comparable plain data."""
     with db.session() as s:
-        rows = s.execute(select(Comment.item_id, Comment.author, Comment.text_plain,
-                                Comment.hidden_reason, Comment.wiki_revid, Comment.language,
-                                Comment.updated_at).order_by(Comment.id)).all()
+        rows = s.execute(
+            select(
+                Comment.item_id,
+                Comment.author,
+                Comment.text_plain,
+                Comment.hidden_reason,
+                Comment.wiki_revid,
+                Comment.language,
+                Comment.updated_at,
+            ).order_by(Comment.id)
+        ).all()
         versions = s.scalar(select(func.count()).select_from(CommentVersion))
-        pages = s.execute(select(WatchedPage.title, WatchedPage.last_revid,
-                                 WatchedPage.last_harvested_at).order_by(WatchedPage.id)).all()
+        pages = s.execute(
+            select(
+                WatchedPage.title, WatchedPage.last_revid, WatchedPage.last_harvested_at
+            ).order_by(WatchedPage.id)
+        ).all()
         return rows, versions, pages
 
 
-def test_first_harvest_takes_in_comments_with_language_anchor_and_origin(db, wiki, consultation,
-                                                                         document):
-    first = wiki.comment("Alice", "I would add to Empathy: Ability to sense emotions, needs "
-                                  "and desires of others, that listening matters.")
+def test_first_harvest_takes_in_comments_with_language_anchor_and_origin(
+    db, wiki, consultation, document
+):
+    first = wiki.comment(
+        "Alice",
+        "I would add to Empathy: Ability to sense emotions, needs "
+        "and desires of others, that listening matters.",
+    )
     wiki.save(TALK, "Alice", [first])
-    reply = wiki.comment("Bob", "Je ne suis pas d'accord, la définition est déjà très longue.",
-                         parent=first, level=2)
+    reply = wiki.comment(
+        "Bob", "Je ne suis pas d'accord, la définition est déjà très longue.", parent=first, level=2
+    )
     revid = wiki.save(TALK, "Bob", [first, reply])
     report = harvest(db, wiki, consultation)
 
@@ -60,7 +79,9 @@ def test_first_harvest_takes_in_comments_with_language_anchor_and_origin(db, wik
     assert (report.counts.new, report.pages_parsed) == (2, 1)
     rows = comments(db)
     assert [(c.author, c.level, c.parent_item_id) for c in rows] == [
-        ("Alice", 1, None), ("Bob", 2, first.item_id)]
+        ("Alice", 1, None),
+        ("Bob", 2, first.item_id),
+    ]
     assert [c.language for c in rows] == ["en", "fr"]
     assert {c.wiki_revid for c in rows} == {revid}
     assert rows[0].revision_id == document["revision_id"]
@@ -79,7 +100,7 @@ def test_harvest_again_changes_nothing_and_parses_nothing(db, wiki, consultation
 
     report = harvest(db, wiki, consultation)
 
-    assert report.requests == 1                 # the one batched read
+    assert report.requests == 1  # the one batched read
     assert wiki.parsed == []
     assert report.pages_parsed == 0 and report.counts.new == 0
     assert snapshot(db) == before
@@ -89,8 +110,13 @@ def test_edited_comment_keeps_its_history(db, wiki, consultation):
     c = wiki.comment("Alice", "The definition is too long.")
     first_rev = wiki.save(TALK, "Alice", [c])
     harvest(db, wiki, consultation)
-    edited = type(c)(**{**c.__dict__, "text_plain": "The definition is far too long.",
-                        "text_html": "<p>The definition is far too long.</p>"})
+    edited = type(c)(
+        **{
+            **c.__dict__,
+            "text_plain": "The definition is far too long.",
+            "text_html": "<p>The definition is far too long.</p>",
+        }
+    )
     second_rev = wiki.save(TALK, "Alice", [edited])
 
     report = harvest(db, wiki, consultation)
@@ -99,7 +125,8 @@ def test_edited_comment_keeps_its_history(db, wiki, consultation):
     (row,) = comments(db)
     assert row.text_plain == "The definition is far too long." and row.wiki_revid == second_rev
     assert [(v.text_plain, v.wiki_revid) for v in row.versions] == [
-        ("The definition is too long.", first_rev)]
+        ("The definition is too long.", first_rev)
+    ]
 
 
 def test_removed_comment_is_hidden_and_comes_back_when_restored(db, wiki, consultation):
@@ -108,14 +135,14 @@ def test_removed_comment_is_hidden_and_comes_back_when_restored(db, wiki, consul
     b = wiki.comment("Bob", "Add examples.")
     wiki.save(TALK, "Bob", [a, b])
     harvest(db, wiki, consultation)
-    wiki.save(TALK, "Carol", [b])       # Alice's comment removed
+    wiki.save(TALK, "Carol", [b])  # Alice's comment removed
 
     assert harvest(db, wiki, consultation).counts.hidden == 1
     removed = comments(db, author="Alice")[0]
     assert removed.hidden_reason is HiddenReason.REMOVED
     assert removed.text_plain is None and removed.text_html is None
 
-    wiki.save(TALK, "Dave", [a, b])    # the removal reverted
+    wiki.save(TALK, "Dave", [a, b])  # the removal reverted
     assert harvest(db, wiki, consultation).counts.restored == 1
     back = comments(db, author="Alice")[0]
     assert back.id == removed.id
@@ -129,7 +156,7 @@ def test_revision_deleted_comment_is_purged_for_good(db, wiki, consultation):
     wiki.save(TALK, "Alice", [edited])
     harvest(db, wiki, consultation)
     assert len(comments(db)[0].versions) == 0
-    wiki.save(TALK, "Admin", [])        # removed, then its revisions hidden
+    wiki.save(TALK, "Admin", [])  # removed, then its revisions hidden
     harvest(db, wiki, consultation)
     wiki.hide(origin, texthidden=True)
 
@@ -150,7 +177,7 @@ def test_user_hidden_on_the_current_revision_hides_the_comment(db, wiki, consult
     current = wiki.save(TALK, "Alice", [b, a])
     harvest(db, wiki, consultation)
     wiki.parsed.clear()
-    wiki.hide(current, userhidden=True)   # allowed on the current revision
+    wiki.hide(current, userhidden=True)  # allowed on the current revision
 
     report = harvest(db, wiki, consultation)
 
@@ -206,8 +233,13 @@ def test_comments_outside_the_window_are_not_taken_in(db, wiki, document):
     wiki.save(TALK, "Alice", [early])
     wiki.tick(60)
     with db.session() as s:
-        cid = service.open_consultation(s, "definition", languages=[], opens_at=wiki.now,
-                                        closes_at=wiki.now + timedelta(minutes=10)).id
+        cid = service.open_consultation(
+            s,
+            "definition",
+            languages=[],
+            opens_at=wiki.now,
+            closes_at=wiki.now + timedelta(minutes=10),
+        ).id
     on_time = wiki.comment("Bob", "During the round.")
     wiki.save(TALK, "Bob", [early, on_time])
     wiki.tick(30)
@@ -297,8 +329,9 @@ def _thread(wiki):
     return a, b, c
 
 
-@pytest.mark.parametrize("flags", [{"userhidden": True},
-                                   {"texthidden": True, "userhidden": True, "suppressed": True}])
+@pytest.mark.parametrize(
+    "flags", [{"userhidden": True}, {"texthidden": True, "userhidden": True, "suppressed": True}]
+)
 def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consultation, flags):
     a, b, c = _thread(wiki)
     harvest(db, wiki, consultation)
@@ -311,6 +344,7 @@ def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consul
 
     def stored():
         return {c.author: c for c in comments(db)}
+
     rows = stored()
     assert not any("Alice" in (c.item_id + (c.parent_item_id or "")) for c in rows.values())
     hidden = rows[None]
@@ -329,12 +363,15 @@ def test_replies_do_not_keep_a_hidden_authors_name_in_their_ids(db, wiki, consul
     assert not any("Alice" in (c.item_id + (c.parent_item_id or "")) for c in again.values())
 
 
-def test_a_reply_hidden_after_its_parent_takes_its_name_out_of_its_own_replies(db, wiki,
-                                                                               consultation):
+def test_a_reply_hidden_after_its_parent_takes_its_name_out_of_its_own_replies(
+    db, wiki, consultation
+):
     a, b, _ = _thread(wiki)
     harvest(db, wiki, consultation)
-    revid_of = {name: next(r for r in wiki.pages[TALK] if x in r.comments).info.revid
-                for name, x in (("Alice", a), ("Bob", b))}
+    revid_of = {
+        name: next(r for r in wiki.pages[TALK] if x in r.comments).info.revid
+        for name, x in (("Alice", a), ("Bob", b))
+    }
     wiki.hide(revid_of["Alice"], userhidden=True)
     harvest(db, wiki, consultation)
     assert "Bob" in {r.author: r for r in comments(db)}["Carol"].item_id  # Bob is not hidden
@@ -344,8 +381,9 @@ def test_a_reply_hidden_after_its_parent_takes_its_name_out_of_its_own_replies(d
 
     rows = comments(db)
     assert [r.author for r in rows] == [None, None, "Carol"]
-    assert not any(name in r.item_id + (r.parent_item_id or "")
-                   for r in rows for name in ("Alice", "Bob"))
+    assert not any(
+        name in r.item_id + (r.parent_item_id or "") for r in rows for name in ("Alice", "Bob")
+    )
     assert rows[2].parent_item_id == rows[1].item_id and rows[1].parent_item_id == rows[0].item_id
-    harvest(db, wiki, consultation)   # seen again: the same three rows
+    harvest(db, wiki, consultation)  # seen again: the same three rows
     assert [r.id for r in comments(db)] == [r.id for r in rows]

@@ -7,24 +7,31 @@ from services.consultations.models import ConsultationStatus
 from services.documents.store import DocumentNotFound
 
 
-@pytest.mark.parametrize("title, talk", [
-    ("Leadership/Definition", "Talk:Leadership/Definition"),
-    ("Help:Convene", "Help talk:Convene"),
-    ("Project:Working group", "Project talk:Working group"),
-    ("Leadership: a definition", "Talk:Leadership: a definition"),
-    ("Talk:Already", "Talk:Already"),
-    ("User talk:Alice", "User talk:Alice"),
-])
+@pytest.mark.parametrize(
+    "title, talk",
+    [
+        ("Leadership/Definition", "Talk:Leadership/Definition"),
+        ("Help:Convene", "Help talk:Convene"),
+        ("Project:Working group", "Project talk:Working group"),
+        ("Leadership: a definition", "Talk:Leadership: a definition"),
+        ("Talk:Already", "Talk:Already"),
+        ("User talk:Alice", "User talk:Alice"),
+    ],
+)
 def test_talk_page_title(title, talk):
     assert service.talk_page_title(title) == talk
 
 
 def test_open_watches_source_and_language_talk_pages(db, document):
     with db.session() as s:
-        c = service.open_consultation(s, "definition", languages=["fr", "ar", "en", "fr"],
-                                      pages=["Talk:Leadership/Definition/Archive 1"],
-                                      prompts=["What is missing?", "  "],
-                                      now=datetime(2025, 3, 1, 9, 30))
+        c = service.open_consultation(
+            s,
+            "definition",
+            languages=["fr", "ar", "en", "fr"],
+            pages=["Talk:Leadership/Definition/Archive 1"],
+            prompts=["What is missing?", "  "],
+            now=datetime(2025, 3, 1, 9, 30),
+        )
         assert c.status is ConsultationStatus.OPEN
         assert c.opens_at == datetime(2025, 3, 1, 9, 30)
         assert c.revision_id == document["revision_id"]
@@ -43,8 +50,15 @@ def test_default_languages_come_from_translations(db, document):
 
     with db.session() as s:
         for lang in ("pl", "sr"):
-            s.add(UnitTranslation(document_id=document["id"], unit_key=document["keys"][0],
-                                  language=lang, text="x", source_hash="h"))
+            s.add(
+                UnitTranslation(
+                    document_id=document["id"],
+                    unit_key=document["keys"][0],
+                    language=lang,
+                    text="x",
+                    source_hash="h",
+                )
+            )
     with db.session() as s:
         c = service.open_consultation(s, "definition")
         assert [p.language for p in c.pages] == ["en", "pl", "sr"]
@@ -80,17 +94,24 @@ def test_draft_then_start_then_close_then_report(db, document):
 
 def test_closing_keeps_an_earlier_closing_time(db, document):
     with db.session() as s:
-        c = service.open_consultation(s, "definition", languages=[],
-                                      opens_at=datetime(2025, 1, 1),
-                                      closes_at=datetime(2025, 1, 10))
+        c = service.open_consultation(
+            s,
+            "definition",
+            languages=[],
+            opens_at=datetime(2025, 1, 1),
+            closes_at=datetime(2025, 1, 10),
+        )
         service.close_consultation(s, c.id, now=datetime(2025, 2, 1))
         assert c.closes_at == datetime(2025, 1, 10)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"revision_number": 7}, "has no revision 7"),
-    ({"opens_at": datetime(2025, 2, 1), "closes_at": datetime(2025, 1, 1)}, "is not after"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"revision_number": 7}, "has no revision 7"),
+        ({"opens_at": datetime(2025, 2, 1), "closes_at": datetime(2025, 1, 1)}, "is not after"),
+    ],
+)
 def test_bad_requests_name_the_problem(db, document, kwargs, message):
     with db.session() as s, pytest.raises(service.ConsultationError, match=message):
         service.open_consultation(s, "definition", **kwargs)

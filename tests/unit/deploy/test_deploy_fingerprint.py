@@ -26,18 +26,20 @@ def test_the_digest_follows_the_code_and_ignores_caches(tmp_path):
     assert fingerprint.code_digest(root) != first
     (root / "services" / "web" / "app.py").write_text("x = 1\n")
     (root / "services" / "web" / "app.py").rename(root / "services" / "web" / "moved.py")
-    assert fingerprint.code_digest(root) != first   # a renamed file counts too
+    assert fingerprint.code_digest(root) != first  # a renamed file counts too
 
 
 def test_settings_count_and_the_rest_of_the_environment_does_not():
     argv = ["python", "-m", "gunicorn"]
     base = fingerprint.service_fingerprint("code", argv, {"CONVENE_WEB_PORT": "5000", "HOME": "/a"})
     assert base == fingerprint.service_fingerprint(
-        "code", argv, {"CONVENE_WEB_PORT": "5000", "HOME": "/b", "TERM": "x"})
+        "code", argv, {"CONVENE_WEB_PORT": "5000", "HOME": "/b", "TERM": "x"}
+    )
     assert base != fingerprint.service_fingerprint("code", argv, {"CONVENE_WEB_PORT": "5001"})
     assert base != fingerprint.service_fingerprint("other", argv, {"CONVENE_WEB_PORT": "5000"})
-    assert base != fingerprint.service_fingerprint("code", [*argv, "--workers", "3"],
-                                                   {"CONVENE_WEB_PORT": "5000"})
+    assert base != fingerprint.service_fingerprint(
+        "code", [*argv, "--workers", "3"], {"CONVENE_WEB_PORT": "5000"}
+    )
 
 
 def test_a_fingerprint_is_kept_beside_the_pid_file(tmp_path):

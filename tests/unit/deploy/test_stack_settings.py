@@ -16,16 +16,24 @@ from services.config import Config, load_config
 
 
 def make(tmp_path, **settings) -> Config:
-    return load_config(env={}, instance_file=Path("/nonexistent"), state_dir=tmp_path / "state",
-                       secret_key="s", **settings)
+    return load_config(
+        env={},
+        instance_file=Path("/nonexistent"),
+        state_dir=tmp_path / "state",
+        secret_key="s",
+        **settings,
+    )
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1:8765/api.php",
-    "http://wiki.example.org:8765/api.php",
-    "http://127.0.0.1:8765/w/api.php",
-    "http://127.0.0.1/api.php",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:8765/api.php",
+        "http://wiki.example.org:8765/api.php",
+        "http://127.0.0.1:8765/w/api.php",
+        "http://127.0.0.1/api.php",
+    ],
+)
 def test_a_wiki_the_stack_cannot_serve_is_refused(tmp_path, url):
     with pytest.raises(StackError, match="CONVENE_WIKI_API_URL"):
         Stack(make(tmp_path, wiki_api_url=url))
@@ -42,8 +50,14 @@ def test_the_web_app_binds_to_loopback_only(tmp_path):
 
 
 def test_ports_come_from_the_configuration(tmp_path):
-    s = Stack(make(tmp_path, wiki_api_url="http://127.0.0.1:9123/api.php",
-                   redis_url="redis://127.0.0.1:9124/2", web_port=9125))
+    s = Stack(
+        make(
+            tmp_path,
+            wiki_api_url="http://127.0.0.1:9123/api.php",
+            redis_url="redis://127.0.0.1:9124/2",
+            web_port=9125,
+        )
+    )
     assert (s.wiki_port, s.redis_port, s.web_url) == (9123, 9124, "http://127.0.0.1:9125")
     assert s.wiki.root == (tmp_path / "state" / "wiki").resolve()
 
@@ -81,10 +95,10 @@ def test_a_pid_file_naming_someone_elses_process_is_not_ours(tmp_path):
 def test_a_started_group_is_found_and_stopped_whole(tmp_path):
     pidfile, log = tmp_path / "g.pid", tmp_path / "g.log"
     # A leader with a child of its own, as php -S, gunicorn and Celery have.
-    pid = processes.start(["sh", "-c", "sleep 30 & sleep 30; wait"], pidfile=pidfile,
-                          logfile=log)
-    processes.wait_until(lambda: len(processes.group_members(pid)) >= 2, timeout=5,
-                         what="the child")
+    pid = processes.start(["sh", "-c", "sleep 30 & sleep 30; wait"], pidfile=pidfile, logfile=log)
+    processes.wait_until(
+        lambda: len(processes.group_members(pid)) >= 2, timeout=5, what="the child"
+    )
     assert processes.is_running(pidfile)
     assert processes.stop(pidfile, timeout=2) is True
     assert processes.group_members(pid) == []
@@ -94,8 +108,9 @@ def test_a_started_group_is_found_and_stopped_whole(tmp_path):
 def test_zombies_do_not_count_as_running(tmp_path):
     # A child that exited but was not reaped yet stays a zombie of its group.
     proc = subprocess.Popen(["true"], start_new_session=True)
-    processes.wait_until(lambda: processes.group_members(proc.pid) == [], timeout=5,
-                         what="the exit")
+    processes.wait_until(
+        lambda: processes.group_members(proc.pid) == [], timeout=5, what="the exit"
+    )
     pidfile = tmp_path / "z.pid"
     pidfile.write_text(f"{proc.pid}\n")
     assert not processes.is_running(pidfile)

@@ -13,17 +13,26 @@ from services.config import load_config
 
 
 def make(tmp_path, **settings) -> Stack:
-    return Stack(load_config(env={}, instance_file=Path("/nonexistent"),
-                             state_dir=tmp_path / "state", secret_key="s", **settings))
+    return Stack(
+        load_config(
+            env={},
+            instance_file=Path("/nonexistent"),
+            state_dir=tmp_path / "state",
+            secret_key="s",
+            **settings,
+        )
+    )
 
 
 def wiki_reads(settings: str, tmp_path) -> dict[str, str]:
     """What PHP makes of the stack's wiki settings (wfLoadExtension stubbed)."""
     script = tmp_path / "read.php"
-    script.write_text("<?php\nfunction wfLoadExtension( $n, $p ) { $GLOBALS['loaded'] = $p; }\n"
-                      + settings +
-                      "\necho json_encode( [ 'url' => $wgConveneServiceUrl, "
-                      "'secret' => $wgConveneSharedSecret, 'loaded' => $GLOBALS['loaded'] ] );\n")
+    script.write_text(
+        "<?php\nfunction wfLoadExtension( $n, $p ) { $GLOBALS['loaded'] = $p; }\n"
+        + settings
+        + "\necho json_encode( [ 'url' => $wgConveneServiceUrl, "
+        "'secret' => $wgConveneSharedSecret, 'loaded' => $GLOBALS['loaded'] ] );\n"
+    )
     out = subprocess.run(["php", str(script)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -37,8 +46,11 @@ def test_a_secret_is_generated_into_the_state_dir_and_given_to_both_sides(tmp_pa
     assert len(secret) == 64 and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secret not in settings
     assert stack.child_env()["CONVENE_WIDGET_SHARED_SECRET"] == secret
-    assert wiki_reads(settings, tmp_path) == {"url": "http://127.0.0.1:9125", "secret": secret,
-                                              "loaded": str(EXTENSION_JSON)}
+    assert wiki_reads(settings, tmp_path) == {
+        "url": "http://127.0.0.1:9125",
+        "secret": secret,
+        "loaded": str(EXTENSION_JSON),
+    }
     # The next start keeps it.
     again = make(tmp_path)
     again._ensure_widget_secret()

@@ -19,15 +19,18 @@ class U:
     ordered: bool = False
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("Leadership can be understood as the ability.", "Leadership can be seen as the capacity."),
-    ("", "All new."),
-    ("All gone.", ""),
-    ("Same text.", "Same text."),
-    ("Punctuation, here.", "Punctuation; here!"),
-    ("قيادة جماعية للحركة", "قيادة مشتركة للحركة"),
-    ("领导力是一种能力", "领导力是一种集体能力"),
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Leadership can be understood as the ability.", "Leadership can be seen as the capacity."),
+        ("", "All new."),
+        ("All gone.", ""),
+        ("Same text.", "Same text."),
+        ("Punctuation, here.", "Punctuation; here!"),
+        ("قيادة جماعية للحركة", "قيادة مشتركة للحركة"),
+        ("领导力是一种能力", "领导力是一种集体能力"),
+    ],
+)
 def test_word_ops_rebuild_both_texts(old, new):
     ops = word_diff(old, new)
     assert "".join(o.text for o in ops if o.op != "insert") == old
@@ -38,18 +41,24 @@ def test_word_ops_rebuild_both_texts(old, new):
 def test_word_diff_marks_only_the_changed_words():
     ops = word_diff("to guide and inspire people", "to guide and motivate people")
     assert [(o.op, o.text) for o in ops] == [
-        ("equal", "to guide and "), ("delete", "inspire"), ("insert", "motivate"),
-        ("equal", " people")]
+        ("equal", "to guide and "),
+        ("delete", "inspire"),
+        ("insert", "motivate"),
+        ("equal", " people"),
+    ]
     assert inline_word_diff(ops) == "to guide and [-inspire-]{+motivate+} people"
 
 
 def test_unit_diff_statuses_and_text_rendering():
-    old = [U("a", "Heading", UnitKind.HEADING, 2), U("b", "First paragraph stays."),
-           U("c", "Second paragraph will be edited."), U("d", "Gone soon."),
-           U("e", "Last.")]
+    old = [
+        U("a", "Heading", UnitKind.HEADING, 2),
+        U("b", "First paragraph stays."),
+        U("c", "Second paragraph will be edited."),
+        U("d", "Gone soon."),
+        U("e", "Last."),
+    ]
     # b and c swap places (one of them counts as moved), c is edited, d goes, f comes.
-    new = [old[0], U("c", "Second paragraph was edited."), old[1], U("f", "Brand new."),
-           old[4]]
+    new = [old[0], U("c", "Second paragraph was edited."), old[1], U("f", "Brand new."), old[4]]
     diff = diff_units(old, new)
     by_key = {op.key: op for op in diff.ops}
     assert by_key["c"].status is LineageStatus.CHANGED

@@ -110,8 +110,13 @@ def test_inserted_unit_gets_a_new_key():
     keys, new = rekey(old, texts)
     assert keys[3] not in {u.key for u in old}
     assert keys[:3] + keys[4:] == [u.key for u in old]
-    assert summarize(compare(old, new)) == {"unchanged": 6, "changed": 0, "moved": 0,
-                                           "new": 1, "removed": 0}
+    assert summarize(compare(old, new)) == {
+        "unchanged": 6,
+        "changed": 0,
+        "moved": 0,
+        "new": 1,
+        "removed": 0,
+    }
 
 
 def test_deleted_unit_is_removed_at_its_old_place():
@@ -123,11 +128,14 @@ def test_deleted_unit_is_removed_at_its_old_place():
 
 
 def test_split_unit_keeps_key_on_the_closest_part():
-    whole = ("Courage: willingness to take calculated risks, not being afraid of making "
-             "mistakes. Promoting other people's success.")
+    whole = (
+        "Courage: willingness to take calculated risks, not being afraid of making "
+        "mistakes. Promoting other people's success."
+    )
     old = first_revision([TEXTS[0], whole, TEXTS[1]])
-    first_part = ("Courage: willingness to take calculated risks, not being afraid of making "
-                  "mistakes.")
+    first_part = (
+        "Courage: willingness to take calculated risks, not being afraid of making mistakes."
+    )
     keys, new = rekey(old, [TEXTS[0], first_part, "Promoting other people's success.", TEXTS[1]])
     assert keys[1] == old[1].key
     assert keys[2] not in {u.key for u in old}
@@ -182,9 +190,11 @@ def test_kind_change_with_same_text_is_changed():
 
 def test_carried_keys_are_kept_and_unknown_ones_ignored():
     old = first_revision()
-    drafts = [UnitDraft(P, "Completely rewritten first paragraph text.", key=old[0].key),
-              UnitDraft(P, TEXTS[1], key="uzzzzzz"),
-              UnitDraft(P, TEXTS[2], key=old[0].key)]  # a duplicated anchor
+    drafts = [
+        UnitDraft(P, "Completely rewritten first paragraph text.", key=old[0].key),
+        UnitDraft(P, TEXTS[1], key="uzzzzzz"),
+        UnitDraft(P, TEXTS[2], key=old[0].key),
+    ]  # a duplicated anchor
     keys = match_units(old, drafts)
     assert keys[0] == old[0].key
     assert keys[1] == old[1].key  # unknown key dropped, then matched by text
@@ -223,12 +233,15 @@ def test_longest_increasing_subsequence_is_longest_and_increasing():
         assert len(picked) == _brute_lis_length(values)
 
 
-@pytest.mark.parametrize(("order", "moved"), [
-    ([0, 1, 2, 3, 4, 5], 0),
-    ([5, 0, 1, 2, 3, 4], 1),
-    ([1, 0, 3, 2, 5, 4], 3),
-    ([5, 4, 3, 2, 1, 0], 5),
-])
+@pytest.mark.parametrize(
+    ("order", "moved"),
+    [
+        ([0, 1, 2, 3, 4, 5], 0),
+        ([5, 0, 1, 2, 3, 4], 1),
+        ([1, 0, 3, 2, 5, 4], 3),
+        ([5, 4, 3, 2, 1, 0], 5),
+    ],
+)
 def test_moves_counted_by_longest_increasing_subsequence(order, moved):
     old = first_revision()
     new = [old[i] for i in order]

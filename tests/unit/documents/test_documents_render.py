@@ -17,7 +17,7 @@ P, H, L = UnitKind.PARAGRAPH, UnitKind.HEADING, UnitKind.LIST_ITEM
 HOSTILE = [
     "{{Template|x}} and {{{param}}} and {{#if:1|yes}}",
     "|} {| class=wikitable\n|-\n| cell",
-    "</div></span></translate><div style=\"position:fixed\">",
+    '</div></span></translate><div style="position:fixed">',
     "<nowiki>x</nowiki> <nowiki/> <pre>y</pre>",
     "Signed ~~~~ and ~~~ and ~~~~~",
     "__NOTOC__ __NOEDITSECTION__ __DISAMBIG__",
@@ -42,17 +42,38 @@ HOSTILE = [
 
 
 def fake_revision(texts_and_kinds, *, language="en", number=3, label="Spring 2024"):
-    drafts = [UnitDraft(kind, text, level, ordered) for kind, text, level, ordered
-              in texts_and_kinds]
+    drafts = [
+        UnitDraft(kind, text, level, ordered) for kind, text, level, ordered in texts_and_kinds
+    ]
     keys = match_units([], drafts)
-    units = [SimpleNamespace(key=k, kind=d.kind, level=d.level, ordered=d.ordered,
-                             text=d.text, text_hash=text_hash(d.text))
-             for k, d in zip(keys, drafts)]
-    document = SimpleNamespace(slug="demo", title="Demo document", wiki_title="Demo/Page",
-                               language=language, attribution="The authors; CC BY-SA 4.0")
-    return SimpleNamespace(document=document, number=number, label=label, units=units,
-                           created_at=datetime(2024, 3, 1, 12), published_at=None,
-                           summary="", status=RevisionStatus.DRAFT)
+    units = [
+        SimpleNamespace(
+            key=k,
+            kind=d.kind,
+            level=d.level,
+            ordered=d.ordered,
+            text=d.text,
+            text_hash=text_hash(d.text),
+        )
+        for k, d in zip(keys, drafts)
+    ]
+    document = SimpleNamespace(
+        slug="demo",
+        title="Demo document",
+        wiki_title="Demo/Page",
+        language=language,
+        attribution="The authors; CC BY-SA 4.0",
+    )
+    return SimpleNamespace(
+        document=document,
+        number=number,
+        label=label,
+        units=units,
+        created_at=datetime(2024, 3, 1, 12),
+        published_at=None,
+        summary="",
+        status=RevisionStatus.DRAFT,
+    )
 
 
 def hostile_revision():
@@ -115,18 +136,23 @@ def test_allowed_inline_markup_stays_markup():
 
 
 def test_every_unit_carries_one_anchor_with_its_key():
-    revision = fake_revision([(H, "Title", 2, False), (P, "Para", 0, False),
-                              (L, "Item", 1, False), (L, "Sub", 2, True)])
+    revision = fake_revision(
+        [(H, "Title", 2, False), (P, "Para", 0, False), (L, "Item", 1, False), (L, "Sub", 2, True)]
+    )
     wikitext = render.render_document(revision)
     for unit in revision.units:
-        anchor = (f'<span class="convene-unit" id="convene-{unit.key}" '
-                  f'data-convene-unit="{unit.key}">')
+        anchor = (
+            f'<span class="convene-unit" id="convene-{unit.key}" data-convene-unit="{unit.key}">'
+        )
         assert wikitext.count(anchor) == 1
     k = [u.key for u in revision.units]
-    assert (f'== <span class="convene-unit" id="convene-{k[0]}" data-convene-unit="{k[0]}">'
-            "Title</span> ==") in wikitext
-    assert re.search(rf"^\* <span [^>]*{k[2]}[^>]*>Item</span>\n\*# <span [^>]*{k[3]}",
-                     wikitext, re.M)
+    assert (
+        f'== <span class="convene-unit" id="convene-{k[0]}" data-convene-unit="{k[0]}">'
+        "Title</span> =="
+    ) in wikitext
+    assert re.search(
+        rf"^\* <span [^>]*{k[2]}[^>]*>Item</span>\n\*# <span [^>]*{k[3]}", wikitext, re.M
+    )
 
 
 def test_nested_lists_render_as_in_the_source():
@@ -143,17 +169,23 @@ def test_nested_lists_render_as_in_the_source():
 def test_header_names_revision_and_links_changelog_and_consultation():
     revision = fake_revision([(P, "x", 0, False)], label="Label with {{x}} and ''q''")
     wikitext = render.render_document(
-        revision, consultation=render.ConsultationLink("Talk:Demo/Page", "Comment {{now}}"))
+        revision, consultation=render.ConsultationLink("Talk:Demo/Page", "Comment {{now}}")
+    )
     header = wikitext.splitlines()[0]
-    assert header.startswith('<div class="convene-header" data-convene-document="demo" '
-                             'data-convene-revision="3">')
-    assert ("Revision 3: ''Label with &#123;&#123;x&#125;&#125; and &#39;&#39;q&#39;&#39;''"
-            in header)
+    assert header.startswith(
+        '<div class="convene-header" data-convene-document="demo" data-convene-revision="3">'
+    )
+    assert (
+        "Revision 3: ''Label with &#123;&#123;x&#125;&#125; and &#39;&#39;q&#39;&#39;''" in header
+    )
     assert "2024-03-01" in header
     assert "[[Demo/Page/Changelog|what changed]]" in header
     assert "[[Talk:Demo/Page|Comment &#123;&#123;now&#125;&#125;]]" in header
-    url = render.render_document(revision, consultation=render.ConsultationLink(
-        "https://convene.example/c/1", "Feedback"), date=date(2024, 5, 6)).splitlines()[0]
+    url = render.render_document(
+        revision,
+        consultation=render.ConsultationLink("https://convene.example/c/1", "Feedback"),
+        date=date(2024, 5, 6),
+    ).splitlines()[0]
     assert "[https://convene.example/c/1 Feedback]" in url and "2024-05-06" in url
     assert "Consultation" not in render.render_document(revision).splitlines()[0]
 
@@ -178,20 +210,35 @@ def test_unusable_keys_and_titles_are_refused():
 
 
 def test_parse_rendered_after_human_edits():
-    revision = fake_revision([(H, "Title", 2, False), (P, "First paragraph.", 0, False),
-                              (P, "Second paragraph.", 0, False), (L, "Item", 1, False)])
+    revision = fake_revision(
+        [
+            (H, "Title", 2, False),
+            (P, "First paragraph.", 0, False),
+            (P, "Second paragraph.", 0, False),
+            (L, "Item", 1, False),
+        ]
+    )
     k = [u.key for u in revision.units]
     wikitext = render.render_document(revision)
-    edited = (wikitext
-              .replace("First paragraph.</span>", "first paragraph, improved.</span> (sic)")
-              .replace(f'<span class="convene-unit" id="convene-{k[1]}"',
-                       f'Now the <span class="convene-unit" id="convene-{k[1]}"')
-              .replace("Second paragraph.</span>",
-                       "Second <nowiki>{{x}}</nowiki> &amp; more.</span>\nwith a continuation line")
-              .replace(f"* <span class=\"convene-unit\" id=\"convene-{k[3]}\"",
-                       "* A human item\n* <span class=\"convene-unit\" id=\"convene-" + k[3] + "\"")
-              .replace("</div>\n<div class=\"convene-attribution\"",
-                       "\nA paragraph a human added.\n</div>\n<div class=\"convene-attribution\""))
+    edited = (
+        wikitext.replace("First paragraph.</span>", "first paragraph, improved.</span> (sic)")
+        .replace(
+            f'<span class="convene-unit" id="convene-{k[1]}"',
+            f'Now the <span class="convene-unit" id="convene-{k[1]}"',
+        )
+        .replace(
+            "Second paragraph.</span>",
+            "Second <nowiki>{{x}}</nowiki> &amp; more.</span>\nwith a continuation line",
+        )
+        .replace(
+            f'* <span class="convene-unit" id="convene-{k[3]}"',
+            '* A human item\n* <span class="convene-unit" id="convene-' + k[3] + '"',
+        )
+        .replace(
+            '</div>\n<div class="convene-attribution"',
+            '\nA paragraph a human added.\n</div>\n<div class="convene-attribution"',
+        )
+    )
     parsed = render.parse_rendered(edited)
     assert [(d.key, d.kind, d.text) for d in parsed] == [
         (k[0], H, "Title"),
@@ -204,11 +251,13 @@ def test_parse_rendered_after_human_edits():
 
 
 def test_parse_rendered_drops_deleted_units_and_survives_broken_anchors():
-    revision = fake_revision([(P, "Keep.", 0, False), (P, "Delete me.", 0, False),
-                              (P, "Broken anchor.", 0, False)])
+    revision = fake_revision(
+        [(P, "Keep.", 0, False), (P, "Delete me.", 0, False), (P, "Broken anchor.", 0, False)]
+    )
     k = [u.key for u in revision.units]
-    lines = [line for line in render.render_document(revision).splitlines()
-             if "Delete me." not in line]
+    lines = [
+        line for line in render.render_document(revision).splitlines() if "Delete me." not in line
+    ]
     text = "\n".join(lines).replace("Broken anchor.</span>", "Broken anchor.")
     parsed = render.parse_rendered(text)
     assert [(d.key, d.text) for d in parsed][:1] == [(k[0], "Keep.")]
@@ -218,35 +267,51 @@ def test_parse_rendered_drops_deleted_units_and_survives_broken_anchors():
 
 # --- language pages ------------------------------------------------------------------------
 
+
 def _translation(unit, text, *, outdated=False):
     return SimpleNamespace(text=text, source_hash="0" * 64 if outdated else unit.text_hash)
 
 
 def test_language_page_shows_translations_and_marks_fallbacks():
-    revision = fake_revision([(H, "Title", 2, False), (P, "Current.", 0, False),
-                              (P, "Outdated.", 0, False), (L, "Missing.", 1, False)])
+    revision = fake_revision(
+        [
+            (H, "Title", 2, False),
+            (P, "Current.", 0, False),
+            (P, "Outdated.", 0, False),
+            (L, "Missing.", 1, False),
+        ]
+    )
     t, c, o, m = revision.units
-    translations = {t.key: _translation(t, "Titre"), c.key: _translation(c, "Actuel."),
-                    o.key: _translation(o, "Périmé.", outdated=True)}
+    translations = {
+        t.key: _translation(t, "Titre"),
+        c.key: _translation(c, "Actuel."),
+        o.key: _translation(o, "Périmé.", outdated=True),
+    }
     wikitext = render.render_language_page(revision, "fr", translations)
     assert '<div class="convene-page" lang="fr" dir="ltr">' in wikitext
     assert f'data-convene-unit="{c.key}">Actuel.</span>' in wikitext
     assert "Périmé." not in wikitext
-    assert (f'<span class="convene-unit convene-fallback convene-outdated" id="convene-{o.key}" '
-            f'data-convene-unit="{o.key}" data-convene-state="outdated" lang="en" dir="ltr">'
-            "Outdated.</span>") in wikitext
+    assert (
+        f'<span class="convene-unit convene-fallback convene-outdated" id="convene-{o.key}" '
+        f'data-convene-unit="{o.key}" data-convene-state="outdated" lang="en" dir="ltr">'
+        "Outdated.</span>"
+    ) in wikitext
     assert 'data-convene-state="missing" lang="en" dir="ltr">Missing.</span>' in wikitext
     assert "2 of 4 units current" in wikitext.splitlines()[0]
     assert "[[Demo/Page|Demo document]]" in wikitext.splitlines()[0]
     parsed = render.parse_rendered(wikitext)
     assert [(d.key, d.text, d.fallback) for d in parsed] == [
-        (t.key, "Titre", ""), (c.key, "Actuel.", ""), (o.key, "Outdated.", "outdated"),
-        (m.key, "Missing.", "missing")]
+        (t.key, "Titre", ""),
+        (c.key, "Actuel.", ""),
+        (o.key, "Outdated.", "outdated"),
+        (m.key, "Missing.", "missing"),
+    ]
 
 
-@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("he", "rtl"),
-                                                     ("fa", "rtl"), ("ckb", "rtl"),
-                                                     ("fr", "ltr"), ("sr-ec", "ltr")])
+@pytest.mark.parametrize(
+    ("language", "direction"),
+    [("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("ckb", "rtl"), ("fr", "ltr"), ("sr-ec", "ltr")],
+)
 def test_language_page_direction(language, direction):
     revision = fake_revision([(P, "Hello.", 0, False)])
     wikitext = render.render_language_page(revision, language, {})
@@ -255,18 +320,19 @@ def test_language_page_direction(language, direction):
 
 
 def test_rtl_source_document_and_translation_round_trip():
-    revision = fake_revision([(H, "القيادة", 2, False), (P, HOSTILE[17], 0, False)],
-                             language="ar")
+    revision = fake_revision([(H, "القيادة", 2, False), (P, HOSTILE[17], 0, False)], language="ar")
     wikitext = render.render_document(revision)
     assert '<div class="convene-document" lang="ar" dir="rtl">' in wikitext
     assert as_tuples(render.parse_rendered(wikitext)) == as_tuples(revision.units)
     translations = {u.key: _translation(u, HOSTILE[i]) for i, u in enumerate(revision.units)}
     parsed = render.parse_rendered(render.render_language_page(revision, "en", translations))
-    assert [(d.key, d.text) for d in parsed] == [(u.key, HOSTILE[i])
-                                                  for i, u in enumerate(revision.units)]
+    assert [(d.key, d.text) for d in parsed] == [
+        (u.key, HOSTILE[i]) for i, u in enumerate(revision.units)
+    ]
 
 
 # --- changelog -----------------------------------------------------------------------------
+
 
 def test_changelog_lists_published_revisions_with_what_changed(db, tmp_path):
     definition = next(p for p in bundled_sources() if "definition" in p.name)
@@ -275,10 +341,13 @@ def test_changelog_lists_published_revisions_with_what_changed(db, tmp_path):
         first, _ = store.load_source(s, definition)
         store.mark_published(s, first, when=datetime(2022, 10, 1))
     edited = tmp_path / "d.wiki"
-    edited.write_text(text.replace("Leadership is multifaceted", "Leadership is many-sided")
-                      .replace("label: October 2022", "label: 2024 update")
-                      .replace("* People develop and achieve a common goal.\n", "")
-                      + "\nA closing paragraph where x = y &amp; z | w.\n", encoding="utf-8")
+    edited.write_text(
+        text.replace("Leadership is multifaceted", "Leadership is many-sided")
+        .replace("label: October 2022", "label: 2024 update")
+        .replace("* People develop and achieve a common goal.\n", "")
+        + "\nA closing paragraph where x = y &amp; z | w.\n",
+        encoding="utf-8",
+    )
     with db.session() as s:
         second, _ = store.load_source(s, edited)
         store.mark_published(s, second, when=datetime(2024, 2, 3))
@@ -291,8 +360,10 @@ def test_changelog_lists_published_revisions_with_what_changed(db, tmp_path):
         page = doc.wiki_title
         changed_key = next(u.key for u in second.units if "many-sided" in u.text)
     sections = re.findall(r"^== (.*) ==$", changelog, re.M)
-    assert sections == ["Revision 2: 2024 update, 2024-02-03 (current)",
-                        "Revision 1: October 2022, 2022-10-01"]
+    assert sections == [
+        "Revision 2: 2024 update, 2024-02-03 (current)",
+        "Revision 1: October 2022, 2022-10-01",
+    ]
     assert "Draft only" not in changelog
     assert "What changed since revision 1 (55 units unchanged):" in changelog
     assert f"* Changed: [[{page}#convene-{changed_key}|Leadership is many-sided" in changelog
@@ -310,8 +381,10 @@ def test_changelog_before_anything_is_published():
 
 
 def changelog_title_is_subpage(document):
-    return render.changelog_title(document) == "Demo/Page/Changelog" and \
-        render.language_page_title(document, "fr") == "Demo/Page/fr"
+    return (
+        render.changelog_title(document) == "Demo/Page/Changelog"
+        and render.language_page_title(document, "fr") == "Demo/Page/fr"
+    )
 
 
 def test_a_language_page_in_its_own_words_still_parses_back_to_its_units():
@@ -319,14 +392,18 @@ def test_a_language_page_in_its_own_words_still_parses_back_to_its_units():
     revision.document.attribution = "The working group"
     translations = {u.key: _translation(u, f"النص {i}") for i, u in enumerate(revision.units)}
     words = render.PageWords(
-        revision="المراجعة %(number)s: %(label)s", what_changed="ما الذي تغيّر",
+        revision="المراجعة %(number)s: %(label)s",
+        what_changed="ما الذي تغيّر",
         translation_of="ترجمة %(source)s (%(language)s): %(current)s من %(total)s",
-        attribution="النص: %(attribution)s")
+        attribution="النص: %(attribution)s",
+    )
     wikitext = render.render_language_page(revision, "ar", translations, words=words)
     header, *_, attribution = wikitext.rstrip("\n").splitlines()
     assert header.startswith('<div class="convene-header" lang="ar" dir="rtl"')
     assert "المراجعة " in header and "|ما الذي تغيّر]]" in header and "2 من 2" in header
-    assert attribution == ('<div class="convene-attribution" lang="ar" dir="rtl">'
-                           "النص: The working group</div>")
+    assert attribution == (
+        '<div class="convene-attribution" lang="ar" dir="rtl">النص: The working group</div>'
+    )
     assert [(d.key, d.text) for d in render.parse_rendered(wikitext)] == [
-        (u.key, f"النص {i}") for i, u in enumerate(revision.units)]
+        (u.key, f"النص {i}") for i, u in enumerate(revision.units)
+    ]

@@ -46,12 +46,14 @@ def test_definition_has_its_sections_and_lists():
     assert headings == [
         "Broad overarching definition",
         "Three categories through which leadership could be further qualified",
-        "1. Actions of leaders", "2.Qualities of leaders",
+        "1. Actions of leaders",
+        "2.Qualities of leaders",
         "3.Outcomes achieved because of leadership",
         "How to make sense of the “leadership” definition",
         "What is the intention and background of the definition?",
         "Universality or culturally determined - what does this definition address?",
-        "How can the definition be used?", "What is next for LDWG?",
+        "How can the definition be used?",
+        "What is next for LDWG?",
     ]
     items = [u for u in source.units if u.kind is UnitKind.LIST_ITEM]
     # 7 actions, 8 qualities, 4 outcomes, 6 examples each with its question.
@@ -64,8 +66,11 @@ def test_plan_has_its_highlights_and_ordered_steps():
     steps = [u.text.split(":")[0] for u in source.units if u.ordered]
     assert steps == ["Define", "Prepare", "Deliver", "Follow up"]
     assert [u.text for u in source.units if u.kind is UnitKind.HEADING] == [
-        "What to Expect", "Highlights from Section 1", "Highlights from Section 2",
-        "Highlights from Section 3"]
+        "What to Expect",
+        "Highlights from Section 1",
+        "Highlights from Section 2",
+        "Highlights from Section 3",
+    ]
 
 
 @pytest.mark.parametrize("path", bundled_sources(), ids=lambda p: p.name)
@@ -85,30 +90,51 @@ def test_body_errors_carry_file_line_numbers():
 BODY = "Some text.\n"
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("slug: x\n" + BODY, 1, "first line must be '---'"),
-    ("---\nslug: x\n", 2, "not closed"),
-    ("---\nslug: x\ntitle: a: b\n---\n" + BODY, 3, "not valid YAML"),
-    ("---\n- a list\n---\n" + BODY, 2, "'key: value' lines"),
-    ("---\n---\n" + BODY, 2, "front matter is empty"),
-    (FRONT.replace("label: First\n", "label: First\ncolour: blue\n") + BODY, 6,
-     "unknown front matter key 'colour'"),
-    (FRONT.replace("label: First\n", "label: First\nlabel: Second\n") + BODY, 6,
-     "appears twice"),
-    (FRONT.replace("title: Demo\n", "") + BODY, 2, "needs 'title'"),
-    (FRONT.replace("label: First\n", "label:\n  - a\n") + BODY, 5, "must be text"),
-    (FRONT.replace("slug: demo", "slug: Not A Slug") + BODY, 2, "'slug' may hold only"),
-    (FRONT.replace("label: First\n", "label: First\nlanguage: English\n") + BODY, 6,
-     "not a language code"),
-    (FRONT.replace("wiki_title: Demo page", "wiki_title: Demo [page]") + BODY, 4,
-     "which a page title cannot"),
-    (FRONT.replace("label: First\n", "label: First\nsource_url: ftp://x\n") + BODY, 6,
-     "http(s) URL"),
-    (FRONT.replace("attribution: The authors", "attribution: '{{Credit}}'") + BODY, 6,
-     "template"),
-    (FRONT.replace("label: First", "label: " + "x" * 101) + BODY, 5, "longer than 100"),
-    (FRONT + "\n", 9, "holds no text"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("slug: x\n" + BODY, 1, "first line must be '---'"),
+        ("---\nslug: x\n", 2, "not closed"),
+        ("---\nslug: x\ntitle: a: b\n---\n" + BODY, 3, "not valid YAML"),
+        ("---\n- a list\n---\n" + BODY, 2, "'key: value' lines"),
+        ("---\n---\n" + BODY, 2, "front matter is empty"),
+        (
+            FRONT.replace("label: First\n", "label: First\ncolour: blue\n") + BODY,
+            6,
+            "unknown front matter key 'colour'",
+        ),
+        (
+            FRONT.replace("label: First\n", "label: First\nlabel: Second\n") + BODY,
+            6,
+            "appears twice",
+        ),
+        (FRONT.replace("title: Demo\n", "") + BODY, 2, "needs 'title'"),
+        (FRONT.replace("label: First\n", "label:\n  - a\n") + BODY, 5, "must be text"),
+        (FRONT.replace("slug: demo", "slug: Not A Slug") + BODY, 2, "'slug' may hold only"),
+        (
+            FRONT.replace("label: First\n", "label: First\nlanguage: English\n") + BODY,
+            6,
+            "not a language code",
+        ),
+        (
+            FRONT.replace("wiki_title: Demo page", "wiki_title: Demo [page]") + BODY,
+            4,
+            "which a page title cannot",
+        ),
+        (
+            FRONT.replace("label: First\n", "label: First\nsource_url: ftp://x\n") + BODY,
+            6,
+            "http(s) URL",
+        ),
+        (
+            FRONT.replace("attribution: The authors", "attribution: '{{Credit}}'") + BODY,
+            6,
+            "template",
+        ),
+        (FRONT.replace("label: First", "label: " + "x" * 101) + BODY, 5, "longer than 100"),
+        (FRONT + "\n", 9, "holds no text"),
+    ],
+)
 def test_bad_front_matter_names_file_line_and_problem(text, line, message):
     with pytest.raises(SourceError) as caught:
         parse_source(text, "bad.wiki")
@@ -128,6 +154,5 @@ def test_unreadable_files_are_source_errors(tmp_path):
 
 def test_optional_keys_have_defaults():
     source = parse_source(FRONT + "Hello.\n", "ok.wiki")
-    assert (source.language, source.summary, source.author, source.source_url) == \
-        ("en", "", "", "")
+    assert (source.language, source.summary, source.author, source.source_url) == ("en", "", "", "")
     assert source.attribution_text == "The authors; licence: CC BY-SA 4.0"

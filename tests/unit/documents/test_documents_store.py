@@ -14,8 +14,10 @@ DEFINITION = next(p for p in bundled_sources() if p.name == "leadership-definiti
 
 
 def counts(session):
-    return tuple(session.scalar(select(func.count()).select_from(model))
-                 for model in (Document, Revision, Unit))
+    return tuple(
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Document, Revision, Unit)
+    )
 
 
 def edited_copy(tmp_path, old, new, name="definition.wiki"):
@@ -39,8 +41,11 @@ def test_loading_twice_creates_nothing_the_second_time(db):
     with db.session() as s:
         doc = store.require_document(s, "leadership-definition")
         revision = store.latest_revision(s, doc)
-        assert (revision.number, revision.status, revision.label) == \
-            (1, RevisionStatus.DRAFT, "October 2022")
+        assert (revision.number, revision.status, revision.label) == (
+            1,
+            RevisionStatus.DRAFT,
+            "October 2022",
+        )
         assert doc.wiki_title == "Leadership Development Working Group/Leadership definition"
         assert "CC BY-SA 4.0" in doc.attribution
         assert len({u.key for u in revision.units}) == len(revision.units) == 57
@@ -50,17 +55,24 @@ def test_edited_file_creates_a_draft_that_keeps_keys(db, tmp_path):
     with db.session() as s:
         old, _ = store.load_source(s, DEFINITION)
         old_units = [(u.key, u.text) for u in old.units]
-    path = edited_copy(tmp_path, "Leadership can be understood as the ability",
-                       "Leadership can be seen as the capacity")
+    path = edited_copy(
+        tmp_path,
+        "Leadership can be understood as the ability",
+        "Leadership can be seen as the capacity",
+    )
     text = path.read_text(encoding="utf-8") + "\n== A new section ==\n\nWith a new paragraph.\n"
     path.write_text(text.replace("label: October 2022", "label: Draft 2024"), encoding="utf-8")
     with db.session() as s:
         new, created = store.load_source(s, path)
         assert created
-        assert (new.number, new.status, new.label, new.parent_id) == \
-            (2, RevisionStatus.DRAFT, "Draft 2024", old.id)
+        assert (new.number, new.status, new.label, new.parent_id) == (
+            2,
+            RevisionStatus.DRAFT,
+            "Draft 2024",
+            old.id,
+        )
         new_units = [(u.key, u.text) for u in new.units]
-    assert [k for k, _ in new_units[:len(old_units)]] == [k for k, _ in old_units]
+    assert [k for k, _ in new_units[: len(old_units)]] == [k for k, _ in old_units]
     edited = [i for i, (a, b) in enumerate(zip(old_units, new_units)) if a[1] != b[1]]
     assert len(edited) == 1 and "seen as the capacity" in new_units[edited[0]][1]
     assert {k for k, _ in new_units[-2:]}.isdisjoint(k for k, _ in old_units)
@@ -69,18 +81,26 @@ def test_edited_file_creates_a_draft_that_keeps_keys(db, tmp_path):
         assert not created and again.id == new.id
 
 
-@pytest.mark.parametrize(("old", "new", "line_text"), [
-    ("== Broad overarching definition ==", "== Broad overarching definition", "unclosed heading"),
-    ("* Facilitating the setting", "** Facilitating the setting", "bad list nesting"),
-    ("slug: leadership-definition", "slug: Leadership Definition", "'slug' may hold only"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "line_text"),
+    [
+        (
+            "== Broad overarching definition ==",
+            "== Broad overarching definition",
+            "unclosed heading",
+        ),
+        ("* Facilitating the setting", "** Facilitating the setting", "bad list nesting"),
+        ("slug: leadership-definition", "slug: Leadership Definition", "'slug' may hold only"),
+    ],
+)
 def test_malformed_file_changes_nothing(db, tmp_path, old, new, line_text):
     with db.session() as s:
         store.load_source(s, DEFINITION)
         before = counts(s)
     path = edited_copy(tmp_path, old, new)
-    lineno = next(i for i, line in enumerate(path.read_text().splitlines(), 1)
-                  if line.startswith(new))
+    lineno = next(
+        i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(new)
+    )
     with pytest.raises(SourceError) as caught, db.session() as s:
         store.load_source(s, path)
     assert (caught.value.source, caught.value.line) == (str(path), lineno)
@@ -128,9 +148,11 @@ def test_create_revision_honours_carried_keys_and_reports_unchanged(db):
         keys = [u.key for u in first.units]
         assert store.revision_if_unchanged(s, doc, drafts).id == first.id
         # A wiki page parsed back: anchors survived on both units, one text was rewritten.
-        again = [UnitDraft(UnitKind.HEADING, "Titre", 2, key=keys[0]),
-                 UnitDraft(UnitKind.PARAGRAPH, "Tout autre chose.", key=keys[1]),
-                 UnitDraft(UnitKind.PARAGRAPH, "Ajouté sur le wiki.")]
+        again = [
+            UnitDraft(UnitKind.HEADING, "Titre", 2, key=keys[0]),
+            UnitDraft(UnitKind.PARAGRAPH, "Tout autre chose.", key=keys[1]),
+            UnitDraft(UnitKind.PARAGRAPH, "Ajouté sur le wiki."),
+        ]
         assert store.revision_if_unchanged(s, doc, again) is None
         second = store.create_revision(s, doc, again, label="v2", summary="import")
         assert [u.key for u in second.units][:2] == keys
@@ -152,8 +174,9 @@ def test_lookups_name_what_is_missing(db):
     with db.session() as s:
         store.load_source(s, DEFINITION)
         assert store.get_document(s, "nope") is None
-        with pytest.raises(store.DocumentNotFound, match="no document 'nope' .known: "
-                                                          "leadership-definition"):
+        with pytest.raises(
+            store.DocumentNotFound, match="no document 'nope' .known: leadership-definition"
+        ):
             store.require_document(s, "nope")
         doc = store.require_document(s, "leadership-definition")
         assert store.get_revision(s, doc, 9) is None

@@ -61,37 +61,40 @@ def test_content_hash_ignores_keys_but_not_structure():
     assert content_hash(a) == content_hash(b) != content_hash(c)
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("== Unclosed", 1, "unclosed heading"),
-    ("ok\n\n=== Mismatch ==", 3, "opens with 3 '=' but closes with 2"),
-    ("= Top =", 1, "level-1 headings"),
-    ("======= Deep =======", 1, "deeper than 6"),
-    ("==   ==", 1, "empty heading"),
-    ("{| class=wikitable\n|}", 1, "tables are not allowed"),
-    ("text\n|-\n", 2, "tables are not allowed"),
-    ("Hello {{template}} world", 1, "template"),
-    ("Hello }} world", 1, "template"),
-    ("a\n<div>block</div>", 2, "HTML tags and comments are not allowed (found '<div>')"),
-    ("a <!-- note --> b", 1, "HTML tags and comments"),
-    ("a </span> b", 1, "HTML tags"),
-    ("Signed ~~~~", 1, "signature"),
-    ("__NOTOC__", 1, "magic words are not allowed (found '__NOTOC__')"),
-    ("** orphan", 1, "bad list nesting"),
-    ("* a\n*** too deep", 2, "bad list nesting"),
-    ("* a\n#* wrong parent", 2, "bad list nesting: '#*' continues '*'"),
-    ("* a\n\n** after a blank line", 3, "bad list nesting"),
-    ("; term", 1, "indented and definition lines"),
-    (": indented", 1, "indented and definition lines"),
-    ("*: mixed", 1, "indented and definition lines"),
-    (" preformatted", 1, "may not start with whitespace"),
-    ("----", 1, "horizontal rules"),
-    ("a [[Unclosed link", 1, "unclosed wikilink"),
-    ("a [[Category:Hidden]]", 1, "malformed or unclosed wikilink"),
-    ("a [[Page|]]", 1, "malformed or unclosed wikilink"),
-    ("a [https://example.org unclosed", 1, "unclosed external link"),
-    ("*   ", 1, "empty list item"),
-    ("== Heading with {{x}} ==", 1, "template"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("== Unclosed", 1, "unclosed heading"),
+        ("ok\n\n=== Mismatch ==", 3, "opens with 3 '=' but closes with 2"),
+        ("= Top =", 1, "level-1 headings"),
+        ("======= Deep =======", 1, "deeper than 6"),
+        ("==   ==", 1, "empty heading"),
+        ("{| class=wikitable\n|}", 1, "tables are not allowed"),
+        ("text\n|-\n", 2, "tables are not allowed"),
+        ("Hello {{template}} world", 1, "template"),
+        ("Hello }} world", 1, "template"),
+        ("a\n<div>block</div>", 2, "HTML tags and comments are not allowed (found '<div>')"),
+        ("a <!-- note --> b", 1, "HTML tags and comments"),
+        ("a </span> b", 1, "HTML tags"),
+        ("Signed ~~~~", 1, "signature"),
+        ("__NOTOC__", 1, "magic words are not allowed (found '__NOTOC__')"),
+        ("** orphan", 1, "bad list nesting"),
+        ("* a\n*** too deep", 2, "bad list nesting"),
+        ("* a\n#* wrong parent", 2, "bad list nesting: '#*' continues '*'"),
+        ("* a\n\n** after a blank line", 3, "bad list nesting"),
+        ("; term", 1, "indented and definition lines"),
+        (": indented", 1, "indented and definition lines"),
+        ("*: mixed", 1, "indented and definition lines"),
+        (" preformatted", 1, "may not start with whitespace"),
+        ("----", 1, "horizontal rules"),
+        ("a [[Unclosed link", 1, "unclosed wikilink"),
+        ("a [[Category:Hidden]]", 1, "malformed or unclosed wikilink"),
+        ("a [[Page|]]", 1, "malformed or unclosed wikilink"),
+        ("a [https://example.org unclosed", 1, "unclosed external link"),
+        ("*   ", 1, "empty list item"),
+        ("== Heading with {{x}} ==", 1, "template"),
+    ],
+)
 def test_bad_source_names_file_line_and_problem(text, line, message):
     with pytest.raises(SourceError) as caught:
         parse_units(text, source="content/x.wiki", first_line=1)
@@ -110,13 +113,33 @@ def test_line_numbers_count_from_first_line():
 def test_inline_tokens_and_plain_text():
     text = "See [[Page|the page]], [https://x.org site] and '''bold''' [[Other]]."
     kinds = [t.type for t in inline_tokens(text)]
-    assert kinds == ["literal", "wikilink", "literal", "extlink", "literal", "quotes",
-                     "literal", "quotes", "literal", "wikilink", "literal"]
+    assert kinds == [
+        "literal",
+        "wikilink",
+        "literal",
+        "extlink",
+        "literal",
+        "quotes",
+        "literal",
+        "quotes",
+        "literal",
+        "wikilink",
+        "literal",
+    ]
     assert plain_text(text) == "See the page, site and bold Other."
     assert "".join(t.text for t in inline_tokens(text)) == text
 
 
-@pytest.mark.parametrize("text", ["[[Category:X]]", "[[File:A.png|thumb]]", "[[a~~~~]]",
-                                  "[[x__NOTOC__]]", "[[a|]]", "[[ spaced]]"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[[Category:X]]",
+        "[[File:A.png|thumb]]",
+        "[[a~~~~]]",
+        "[[x__NOTOC__]]",
+        "[[a|]]",
+        "[[ spaced]]",
+    ],
+)
 def test_links_that_would_do_more_than_link_are_plain_text(text):
     assert all(t.type in {"literal", "quotes"} for t in inline_tokens(text))

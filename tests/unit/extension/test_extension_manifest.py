@@ -25,23 +25,27 @@ STATUS_VALUES = [s.value for s in TriageStatus]
 def class_file(name: str) -> Path:
     prefix = "MediaWiki\\Extension\\Convene\\"
     assert name.startswith(prefix), name
-    return EXT / MANIFEST["AutoloadNamespaces"][prefix] / (
-        name[len(prefix):].replace("\\", "/") + ".php")
+    return (
+        EXT
+        / MANIFEST["AutoloadNamespaces"][prefix]
+        / (name[len(prefix) :].replace("\\", "/") + ".php")
+    )
 
 
 def test_manifest_version_and_every_setting_described():
     assert MANIFEST["manifest_version"] == 2
     assert MANIFEST["AutoloadNamespaces"] == {"MediaWiki\\Extension\\Convene\\": "src/"}
-    assert set(MANIFEST["config"]) == {"ConveneServiceUrl", "ConveneSharedSecret",
-                                       "ConveneTimeout"}
+    assert set(MANIFEST["config"]) == {"ConveneServiceUrl", "ConveneSharedSecret", "ConveneTimeout"}
     for name, entry in MANIFEST["config"].items():
         assert "value" in entry and len(entry.get("description", "")) > 30, name
 
 
 def test_every_class_named_in_the_manifest_exists_where_the_autoloader_looks():
-    names = [MANIFEST["HookHandlers"]["main"]["class"],
-             *(m["class"] for m in MANIFEST["APIModules"].values()),
-             *MANIFEST["JobClasses"].values()]
+    names = [
+        MANIFEST["HookHandlers"]["main"]["class"],
+        *(m["class"] for m in MANIFEST["APIModules"].values()),
+        *MANIFEST["JobClasses"].values(),
+    ]
     for name in names:
         path = class_file(name)
         assert path.is_file(), path
@@ -104,9 +108,12 @@ def test_the_extension_and_the_service_agree_on_shared_values():
     assert re.findall(r"'(\w+)'", listed) == STATUS_VALUES
     js_statuses = re.search(r"STATUS_MESSAGES = \{(.*?)\};", JS, re.S).group(1)
     assert re.findall(r"'(\w+)':", js_statuses) == STATUS_VALUES
-    refusals = re.search(r"\$refusalMessages = \[(.*?)\];", PHP["src/Api/ServiceErrorResponse.php"],
-                         re.S).group(1)
-    assert set(re.findall(r"'(\w+)' =>", refusals)) <= {r.value for r in Refusal} | {"bad_signature"}
+    refusals = re.search(
+        r"\$refusalMessages = \[(.*?)\];", PHP["src/Api/ServiceErrorResponse.php"], re.S
+    ).group(1)
+    assert set(re.findall(r"'(\w+)' =>", refusals)) <= {r.value for r in Refusal} | {
+        "bad_signature"
+    }
     client = PHP["src/ServiceClient.php"]
     assert f"'{SIGNATURE_HEADER}'" in client and f"'{TIMESTAMP_HEADER}'" in client
 

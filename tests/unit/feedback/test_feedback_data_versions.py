@@ -3,14 +3,21 @@ version, in the same transaction, whoever writes; nothing else does."""
 
 from __future__ import annotations
 
+import dashboard_factory as factory
 import pytest
 from sqlalchemy import select, update
 
-import dashboard_factory as factory
 from services.consultations.models import Consultation
 from services.feedback import triage
-from services.feedback.models import (Anchor, AnchorMethod, AuditEntry, Comment, HiddenReason,
-                                      Theme, TriageStatus)
+from services.feedback.models import (
+    Anchor,
+    AnchorMethod,
+    AuditEntry,
+    Comment,
+    HiddenReason,
+    Theme,
+    TriageStatus,
+)
 from services.feedback.versions import bump, data_versions
 
 
@@ -22,8 +29,13 @@ def two(db):
         c1, c2 = factory.consultation(s, rev), factory.consultation(s, rev, title="Second round")
         first = factory.comment(s, c1, "First.", units=(units[1].key,), themes=("scope",))
         other = factory.comment(s, c2, "Other.")
-        return {"c1": c1.id, "c2": c2.id, "first": first.id, "other": other.id,
-                "unit": units[2].key}
+        return {
+            "c1": c1.id,
+            "c2": c2.id,
+            "first": first.id,
+            "other": other.id,
+            "unit": units[2].key,
+        }
 
 
 def _versions(db, scene) -> dict[int, int]:
@@ -41,21 +53,50 @@ def _moved(db, scene, change) -> set[int]:
 
 
 def test_triage_moves_only_its_consultation(db, two):
-    moved = _moved(db, two, lambda s: triage.triage(
-        s, two["first"], triage.TriageChange(status=TriageStatus.ACCEPTED), "Tom",
-        {two["c1"], two["c2"]}, {two["c1"], two["c2"]}))
+    moved = _moved(
+        db,
+        two,
+        lambda s: triage.triage(
+            s,
+            two["first"],
+            triage.TriageChange(status=TriageStatus.ACCEPTED),
+            "Tom",
+            {two["c1"], two["c2"]},
+            {two["c1"], two["c2"]},
+        ),
+    )
     assert moved == {two["c1"]}
 
 
-@pytest.mark.parametrize("change", [
-    "new comment", "edited text", "hidden", "themes", "anchor added", "anchor removed",
-    "theme renamed", "consultation renamed", "comment deleted"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "new comment",
+        "edited text",
+        "hidden",
+        "themes",
+        "anchor added",
+        "anchor removed",
+        "theme renamed",
+        "consultation renamed",
+        "comment deleted",
+    ],
+)
 def test_each_kind_of_change_moves_the_version(db, two, change):
     def apply(s):
         comment = s.get(Comment, two["first"])
         if change == "new comment":
-            s.add(Comment(consultation_id=two["c1"], page_title="Talk:X", item_id="c-new",
-                          heading="", author="Ann", text_plain="New.", language="en"))
+            s.add(
+                Comment(
+                    consultation_id=two["c1"],
+                    page_title="Talk:X",
+                    item_id="c-new",
+                    heading="",
+                    author="Ann",
+                    text_plain="New.",
+                    language="en",
+                )
+            )
         elif change == "edited text":
             comment.text_plain = "Edited."
         elif change == "hidden":
@@ -87,17 +128,21 @@ def test_what_the_queue_does_not_show_moves_nothing(db, two):
 
 def test_a_rolled_back_change_leaves_the_version(db, two):
     before = _versions(db, two)
-    with pytest.raises(RuntimeError):
-        with db.session() as s:
-            s.get(Comment, two["first"]).status = TriageStatus.DECLINED
-            s.flush()
-            raise RuntimeError("abort")
+    with pytest.raises(RuntimeError), db.session() as s:
+        s.get(Comment, two["first"]).status = TriageStatus.DECLINED
+        s.flush()
+        raise RuntimeError("abort")
     assert _versions(db, two) == before
 
 
 def test_a_core_write_through_a_session_moves_every_version(db, two):
-    moved = _moved(db, two, lambda s: s.execute(
-        update(Comment).where(Comment.id == two["other"]).values(assignee="Tom")))
+    moved = _moved(
+        db,
+        two,
+        lambda s: s.execute(
+            update(Comment).where(Comment.id == two["other"]).values(assignee="Tom")
+        ),
+    )
     assert moved == {two["c1"], two["c2"]}
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-import pytest
-
 import dashboard_factory as factory
+import pytest
 from queue_support import expected_order, queue  # noqa: F401  (a fixture)
+
 from services.consultations.models import Consultation
 from services.feedback import queries, queueindex
 from services.feedback.models import TriageStatus
@@ -50,8 +50,11 @@ def _filters(queue) -> list[dict]:
         {"unit_keys": (queue["units"][0],)},
         {"unit_keys": (queue["units"][1], queue["units"][3]), "statuses": (TriageStatus.NEW,)},
         {"theme_ids": (queue["themes"][first],)},
-        {"consultation_ids": (second,), "theme_ids": tuple(queue["themes"].values()),
-         "unit_keys": (queue["units"][2],)},
+        {
+            "consultation_ids": (second,),
+            "theme_ids": tuple(queue["themes"].values()),
+            "unit_keys": (queue["units"][2],),
+        },
         {"q": "comment"},
         {"q": "COMMENT 1", "statuses": (TriageStatus.NEW,)},  # folded; both terms
         {"q": '"comment 1"', "consultation_ids": (second,)},  # a phrase
@@ -69,10 +72,18 @@ def test_pages_and_cursors_are_those_of_sql(db, queue, sort, limit):
     for filters in _filters(queue):
         flt = QueueFilter(sort=sort, **filters)
         indexes = _indexes(db, sorted(queries.allowed_ids(flt, visible)))
-        by_index = _pages(db, lambda s, cursor, flt=flt, indexes=indexes: queueindex.page_keys(
-            s, indexes, flt, limit=limit, cursor=cursor, cursor_key=KEY))
-        by_sql = _pages(db, lambda s, cursor, flt=flt: queries.page_keys(
-            s, flt, visible, limit=limit, cursor=cursor, cursor_key=KEY))
+        by_index = _pages(
+            db,
+            lambda s, cursor, flt=flt, indexes=indexes: queueindex.page_keys(
+                s, indexes, flt, limit=limit, cursor=cursor, cursor_key=KEY
+            ),
+        )
+        by_sql = _pages(
+            db,
+            lambda s, cursor, flt=flt: queries.page_keys(
+                s, flt, visible, limit=limit, cursor=cursor, cursor_key=KEY
+            ),
+        )
         assert by_index == by_sql, filters
         seen = [i for page in by_index for i in page.ids]
         assert seen == expected_order(db, flt, visible), filters
@@ -91,8 +102,7 @@ def test_a_cursor_from_sql_reads_on_in_the_index_and_back(db, queue):
             if read == "sql":
                 page = queries.page_keys(s, flt, visible, limit=3, cursor=cursor, cursor_key=KEY)
             else:
-                page = queueindex.page_keys(s, indexes, flt, limit=3, cursor=cursor,
-                                            cursor_key=KEY)
+                page = queueindex.page_keys(s, indexes, flt, limit=3, cursor=cursor, cursor_key=KEY)
             pages.extend(page.ids)
             cursor = page.next_cursor
     assert pages == expected_order(db, flt, visible)[:18]
@@ -102,33 +112,43 @@ def test_an_updated_cursor_without_a_time_is_refused(db, queue):
     indexes = _indexes(db, queue["consultations"])
     undated = queries.encode_cursor(KEY, Sort.UPDATED, None, 5)
     with db.session() as s, pytest.raises(queries.CursorError, match="no time"):
-        queueindex.page_keys(s, indexes, QueueFilter(sort=Sort.UPDATED), limit=3,
-                             cursor=undated, cursor_key=KEY)
+        queueindex.page_keys(
+            s, indexes, QueueFilter(sort=Sort.UPDATED), limit=3, cursor=undated, cursor_key=KEY
+        )
     with db.session() as s, pytest.raises(queries.CursorError, match="signature"):
-        queueindex.page_keys(s, indexes, QueueFilter(), limit=3, cursor=undated[:-2] + "xx",
-                             cursor_key=KEY)
+        queueindex.page_keys(
+            s, indexes, QueueFilter(), limit=3, cursor=undated[:-2] + "xx", cursor_key=KEY
+        )
 
 
 def test_the_index_holds_each_live_comment_as_sql_reads_it(db, queue):
     indexes = _indexes(db, queue["consultations"])
     with db.session() as s:
-        everything = queries.page_keys(s, QueueFilter(include_hidden=True),
-                                       queue["consultations"], limit=200)
+        everything = queries.page_keys(
+            s, QueueFilter(include_hidden=True), queue["consultations"], limit=200
+        )
         assert everything.next_cursor is None
         from_sql = queries.items_by_id(s, [i for i, _ in everything.rows])
     held = {i: item for index in indexes for i, item in index.items.items()}
     live = {i: item for i, item in from_sql.items() if item.hidden_reason is None}
     assert len(live) < len(from_sql)  # hidden comments are not held: SQL reads them
     assert held == live
-    assert any(item.themes for item in held.values()) and any(len(item.units) > 1
-                                                              for item in held.values())
+    assert any(item.themes for item in held.values()) and any(
+        len(item.units) > 1 for item in held.values()
+    )
 
 
-@pytest.mark.parametrize("filters, answered", [
-    ({"statuses": (TriageStatus.NEW,), "unit_keys": ("u",), "theme_ids": (1,)}, True),
-    ({"q": "mentor"}, True), ({"authors": ("Alice",)}, False), ({"assignee": ""}, False),
-    ({"posted_from": datetime(2024, 1, 1).date()}, False), ({"include_hidden": True}, False),
-])
+@pytest.mark.parametrize(
+    "filters, answered",
+    [
+        ({"statuses": (TriageStatus.NEW,), "unit_keys": ("u",), "theme_ids": (1,)}, True),
+        ({"q": "mentor"}, True),
+        ({"authors": ("Alice",)}, False),
+        ({"assignee": ""}, False),
+        ({"posted_from": datetime(2024, 1, 1).date()}, False),
+        ({"include_hidden": True}, False),
+    ],
+)
 def test_what_the_index_answers(filters, answered):
     assert queueindex.answers(QueueFilter(**filters)) is answered
 
@@ -138,6 +158,7 @@ def _sessions(db, calls: list | None = None):
         if calls is not None:
             calls.append(1)
         return db.session()
+
     return sessions
 
 
@@ -158,15 +179,17 @@ def test_the_cache_serves_only_indexes_as_new_as_the_reader(db, queue):
     fresh = cache.get(cid, newer)
     assert fresh is not index and cache.builds == 2
     with db.session() as s:
-        first = queueindex.page_keys(s, [fresh], QueueFilter(), limit=1, cursor=None,
-                                     cursor_key=KEY)
+        first = queueindex.page_keys(
+            s, [fresh], QueueFilter(), limit=1, cursor=None, cursor_key=KEY
+        )
     assert first.ids == [added.id]
 
 
 def test_indexes_age_and_the_least_recently_used_is_let_go(db, queue):
     now = [0.0]
-    cache = queueindex.IndexCache(_sessions(db), ttl=10, background=False, max_consultations=2,
-                                  clock=lambda: now[0])
+    cache = queueindex.IndexCache(
+        _sessions(db), ttl=10, background=False, max_consultations=2, clock=lambda: now[0]
+    )
     with db.session() as s:
         versions = dict(data_versions(s, queue["consultations"]))
     first, second, third = queue["consultations"]
@@ -201,15 +224,19 @@ def test_an_index_that_cannot_be_made_leaves_sql_to_answer(db, queue, caplog):
 
 
 def test_more_languages_than_a_byte_counts_still_get_their_bitmaps():
-    rows = [(n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW.value, f"l{n}", f"text {n}")
-            for n in range(300)]
+    rows = [
+        (n, f"2024-01-{n % 28 + 1:02d}", TriageStatus.NEW.value, f"l{n}", f"text {n}")
+        for n in range(300)
+    ]
     order = queueindex._Order(rows, len(rows), {"unit": [(5, "u"), (299, "u"), (1000, "u")]})
     assert order.matching(QueueFilter(languages=("l7", "l299"))) == (1 << 7) | (1 << 299)
-    assert order.matching(QueueFilter(unit_keys=("u",), statuses=(TriageStatus.NEW,))) == \
-        (1 << 5) | (1 << 299)
+    assert order.matching(QueueFilter(unit_keys=("u",), statuses=(TriageStatus.NEW,))) == (
+        1 << 5
+    ) | (1 << 299)
     assert order.matching(QueueFilter(languages=("none",))) == 0
-    assert order.matching(QueueFilter(q="text 29", languages=("l29", "l290", "l7"))) == \
-        (1 << 29) | (1 << 290)
+    assert order.matching(QueueFilter(q="text 29", languages=("l29", "l290", "l7"))) == (
+        1 << 29
+    ) | (1 << 290)
 
 
 @pytest.mark.parametrize("density", [0.0005, 0.01, 0.5])

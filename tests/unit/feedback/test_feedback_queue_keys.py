@@ -28,17 +28,28 @@ def spread(db):
         for i in range(40):
             consultation = s.get(Consultation, ids[i % 3])
             posted = None if i % 9 == 0 else base + timedelta(hours=i // 4)
-            factory.comment(s, consultation, f"comment {i}", posted_at=posted,
-                            status=TriageStatus.ACCEPTED if i % 4 == 0 else TriageStatus.NEW,
-                            language="fr" if i % 5 == 0 else "en",
-                            hidden=HiddenReason.REMOVED if i % 13 == 0 else None)
+            factory.comment(
+                s,
+                consultation,
+                f"comment {i}",
+                posted_at=posted,
+                status=TriageStatus.ACCEPTED if i % 4 == 0 else TriageStatus.NEW,
+                language="fr" if i % 5 == 0 else "en",
+                hidden=HiddenReason.REMOVED if i % 13 == 0 else None,
+            )
     return ids
 
 
 @pytest.mark.parametrize("sort", list(Sort))
-@pytest.mark.parametrize("filters", [{}, {"statuses": (TriageStatus.NEW,)},
-                                     {"languages": ("fr",), "include_hidden": True},
-                                     {"statuses": (TriageStatus.ACCEPTED,), "languages": ("en",)}])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"statuses": (TriageStatus.NEW,)},
+        {"languages": ("fr",), "include_hidden": True},
+        {"statuses": (TriageStatus.ACCEPTED,), "languages": ("en",)},
+    ],
+)
 def test_pages_across_consultations_cover_everything_once_in_order(db, spread, sort, filters):
     flt = QueueFilter(sort=sort, **filters)
     visible = set(spread)
@@ -58,8 +69,9 @@ def test_pages_across_consultations_cover_everything_once_in_order(db, spread, s
 
 def test_a_chosen_consultation_outside_the_scope_reads_nothing(db, spread):
     with db.session() as s:
-        keys = queries.page_keys(s, QueueFilter(consultation_ids=(spread[0],)), {spread[1]},
-                                 cursor_key=KEY)
+        keys = queries.page_keys(
+            s, QueueFilter(consultation_ids=(spread[0],)), {spread[1]}, cursor_key=KEY
+        )
     assert keys.rows == () and keys.next_cursor is None
 
 
@@ -83,20 +95,26 @@ def _all_pages(db, flt: QueueFilter, visible) -> list[int]:
             cursor = keys.next_cursor
 
 
-@pytest.mark.parametrize("probe_above, mode", [(0, queries.Link.PROBE),
-                                               (10_000, queries.Link.DRIVE)])
+@pytest.mark.parametrize(
+    "probe_above, mode", [(0, queries.Link.PROBE), (10_000, queries.Link.DRIVE)]
+)
 @pytest.mark.parametrize("sort", [Sort.NEWEST, Sort.OLDEST])
 @pytest.mark.parametrize("which", ["unit", "units", "theme", "unit and status"])
-def test_unit_and_theme_filters_read_either_way_give_the_same_pages(db, queue, monkeypatch,
-                                                                    probe_above, mode, sort, which):
+def test_unit_and_theme_filters_read_either_way_give_the_same_pages(
+    db, queue, monkeypatch, probe_above, mode, sort, which
+):
     monkeypatch.setattr(queries, "PROBE_ABOVE", probe_above)
     first = queue["consultations"][0]
-    flt = QueueFilter(consultation_ids=(first,), sort=sort, **{
-        "unit": {"unit_keys": (queue["units"][0],)},
-        "units": {"unit_keys": (queue["units"][1], queue["units"][3])},
-        "theme": {"theme_ids": (queue["themes"][first],)},
-        "unit and status": {"unit_keys": (queue["units"][0],), "statuses": (TriageStatus.NEW,)},
-    }[which])
+    flt = QueueFilter(
+        consultation_ids=(first,),
+        sort=sort,
+        **{
+            "unit": {"unit_keys": (queue["units"][0],)},
+            "units": {"unit_keys": (queue["units"][1], queue["units"][3])},
+            "theme": {"theme_ids": (queue["themes"][first],)},
+            "unit and status": {"unit_keys": (queue["units"][0],), "statuses": (TriageStatus.NEW,)},
+        }[which],
+    )
     visible = set(queue["consultations"])
     with db.session() as s:
         shape, _ = queries._shape(flt, s)
@@ -113,9 +131,11 @@ def test_a_link_filter_is_never_probed_where_other_conditions_thin_the_walk(db, 
     monkeypatch.setattr(queries, "PROBE_ABOVE", 0)
     unit = (queue["units"][0],)
     with db.session() as s:
-        for flt in (QueueFilter(unit_keys=unit),  # every consultation: no index pins it
-                    QueueFilter(consultation_ids=(queue["consultations"][0],), unit_keys=unit,
-                                q="comment"),
-                    QueueFilter(consultation_ids=(queue["consultations"][0],), unit_keys=unit,
-                                sort=Sort.UPDATED)):
+        for flt in (
+            QueueFilter(unit_keys=unit),  # every consultation: no index pins it
+            QueueFilter(consultation_ids=(queue["consultations"][0],), unit_keys=unit, q="comment"),
+            QueueFilter(
+                consultation_ids=(queue["consultations"][0],), unit_keys=unit, sort=Sort.UPDATED
+            ),
+        ):
             assert queries._shape(flt, s)[0].units is queries.Link.DRIVE

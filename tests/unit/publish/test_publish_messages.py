@@ -8,15 +8,34 @@ from importlib import resources
 
 import pytest
 
-from bots.messages import (MessageError, changelog_words, documented_keys, message, page_words,
-                           template)
+from bots.messages import (
+    MessageError,
+    changelog_words,
+    documented_keys,
+    message,
+    page_words,
+    template,
+)
 from services.documents.render import ChangelogWords, PageWords
 
-PARAMS = {"label": "October 2022", "date": "2022-10-01", "document": "Leadership definition",
-          "language": "fr", "summary": "S", "user": "Alice", "revid": 42, "number": 3,
-          "source": "[[Leadership/Definition|Definition]]", "current": 2, "total": 9,
-          "attribution": "the working group", "title": "Round 1", "heading": "Revision 3",
-          "units": 12, "unchanged": 10}
+PARAMS = {
+    "label": "October 2022",
+    "date": "2022-10-01",
+    "document": "Leadership definition",
+    "language": "fr",
+    "summary": "S",
+    "user": "Alice",
+    "revid": 42,
+    "number": 3,
+    "source": "[[Leadership/Definition|Definition]]",
+    "current": 2,
+    "total": 9,
+    "attribution": "the working group",
+    "title": "Round 1",
+    "heading": "Revision 3",
+    "units": 12,
+    "unchanged": 10,
+}
 _PARAM = re.compile(r"%\((\w+)\)s")
 
 
@@ -25,8 +44,10 @@ def test_every_english_message_is_documented_in_qqq():
     assert english and english == documented
 
 
-@pytest.mark.parametrize("name", sorted(
-    p.name for p in resources.files("bots.i18n").iterdir() if p.name.endswith(".json")))
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in resources.files("bots.i18n").iterdir() if p.name.endswith(".json")),
+)
 def test_every_language_file_fills_the_same_parameters(name):
     messages = json.loads(resources.files("bots.i18n").joinpath(name).read_text("utf-8"))
     english, _ = documented_keys()
@@ -48,8 +69,9 @@ def test_summary_names_the_revision_in_the_wiki_language():
 
 @pytest.mark.parametrize("lang", ["xx", "zu", "pt-br"])
 def test_a_language_without_messages_falls_back_to_english(lang):
-    assert message("convene-publish-changelog-summary", lang, **PARAMS) == \
-        message("convene-publish-changelog-summary", "en", **PARAMS)
+    assert message("convene-publish-changelog-summary", lang, **PARAMS) == message(
+        "convene-publish-changelog-summary", "en", **PARAMS
+    )
 
 
 def test_unknown_key_and_missing_parameter_name_the_problem():
@@ -60,8 +82,11 @@ def test_unknown_key_and_missing_parameter_name_the_problem():
 
 
 def test_a_regional_variant_falls_back_to_its_language_first():
-    assert message("convene-page-what-changed", "de-formal") == message(
-        "convene-page-what-changed", "de") != message("convene-page-what-changed", "en")
+    assert (
+        message("convene-page-what-changed", "de-formal")
+        == message("convene-page-what-changed", "de")
+        != message("convene-page-what-changed", "en")
+    )
 
 
 def test_the_renderers_english_words_are_the_english_messages():
@@ -71,8 +96,11 @@ def test_the_renderers_english_words_are_the_english_messages():
 
 @pytest.mark.parametrize("lang", ["fr", "de", "es", "ar", "pl"])
 def test_page_and_changelog_words_are_translated(lang):
-    for words, english in ((page_words(lang), PageWords()),
-                           (changelog_words(lang), ChangelogWords())):
+    for words, english in (
+        (page_words(lang), PageWords()),
+        (changelog_words(lang), ChangelogWords()),
+    ):
         for field in dataclasses.fields(english):
-            assert getattr(words, field.name) != getattr(english, field.name) \
-                or field.name == "attribution" and lang == "de", field.name
+            assert getattr(words, field.name) != getattr(english, field.name) or (
+                field.name == "attribution" and lang == "de"
+            ), field.name

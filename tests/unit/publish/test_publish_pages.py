@@ -11,17 +11,30 @@ from services.translations.status import save_translation
 
 
 def make(session, translations=(), language="en"):
-    document = Document(slug="def", title="Definition", wiki_title="Group/Definition",
-                        language=language)
+    document = Document(
+        slug="def", title="Definition", wiki_title="Group/Definition", language=language
+    )
     session.add(document)
-    revision = create_revision(session, document,
-                               [UnitDraft(UnitKind.HEADING, "Purpose", 2),
-                                UnitDraft(UnitKind.PARAGRAPH, "We support leaders.")],
-                               label="October 2022", summary="First.")
+    revision = create_revision(
+        session,
+        document,
+        [
+            UnitDraft(UnitKind.HEADING, "Purpose", 2),
+            UnitDraft(UnitKind.PARAGRAPH, "We support leaders."),
+        ],
+        label="October 2022",
+        summary="First.",
+    )
     for language in translations:
         unit = revision.units[0]
-        save_translation(session, document, unit.key, language, f"({language}) Purpose",
-                         source_hash=unit.text_hash)
+        save_translation(
+            session,
+            document,
+            unit.key,
+            language,
+            f"({language}) Purpose",
+            source_hash=unit.text_hash,
+        )
     mark_published(session, revision)
     return revision
 
@@ -62,7 +75,10 @@ def test_the_open_consultation_is_linked_from_every_page_but_the_changelog(db):
         after = wanted_pages(session, revision)
     assert all("Round one" not in p.text for p in before)
     assert [("Talk:Group/Definition" in p.text and "Round one" in p.text) for p in after] == [
-        True, True, False]
+        True,
+        True,
+        False,
+    ]
 
 
 def test_each_page_speaks_its_own_language_around_the_document(db):

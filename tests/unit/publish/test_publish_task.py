@@ -35,8 +35,14 @@ def calls(config, monkeypatch):
 def test_the_task_publishes_the_revision_it_is_given(config, calls):
     result = publish.apply(args=[42]).get()
     assert calls == [(config.wiki_api_url, 42, {})]
-    assert result == {"document": "doc", "revision": 3, "counts": {"unchanged": 1},
-                      "source_url": "http://w/T", "changelog_url": "", "problems": []}
+    assert result == {
+        "document": "doc",
+        "revision": 3,
+        "counts": {"unchanged": 1},
+        "source_url": "http://w/T",
+        "changelog_url": "",
+        "problems": [],
+    }
 
 
 def test_an_unavailable_wiki_is_retried_until_it_answers(calls):

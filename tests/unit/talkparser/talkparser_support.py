@@ -8,7 +8,7 @@ legacy parser (or Parsoid) renders for headings, signatures and indented replies
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -24,12 +24,16 @@ def locale_data(lang: str) -> dict:
 
 def make_locale(lang: str) -> WikiLocale:
     data = locale_data(lang)
-    return WikiLocale.from_api(data["siteinfo"], data["messages"], digits=data["digits"],
-                               timestamp_sample=TimestampSample.from_json(data["sample"]))
+    return WikiLocale.from_api(
+        data["siteinfo"],
+        data["messages"],
+        digits=data["digits"],
+        timestamp_sample=TimestampSample.from_json(data["sample"]),
+    )
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 class TalkHtml:
@@ -42,16 +46,18 @@ class TalkHtml:
     def link(self, title: str, text: str) -> str:
         if self.parsoid:
             href = "./" + title.replace(" ", "_")
-            return (f'<a rel="mw:WikiLink" href="{escape(href)}" title="{escape(title)}">'
-                    f'{text}</a>')
-        return f'<a href="{escape(self.locale.page_href(title))}" title="{escape(title)}">{text}</a>'
+            return f'<a rel="mw:WikiLink" href="{escape(href)}" title="{escape(title)}">{text}</a>'
+        return (
+            f'<a href="{escape(self.locale.page_href(title))}" title="{escape(title)}">{text}</a>'
+        )
 
     def user_link(self, user: str, text: str | None = None) -> str:
         return self.link(f"{self.locale.user_namespace}:{user}", escape(text or user))
 
     def talk_link(self, user: str, text: str | None = None) -> str:
-        return self.link(f"{self.locale.user_talk_namespace}:{user}",
-                         escape(text or self.locale.talk_link_text))
+        return self.link(
+            f"{self.locale.user_talk_namespace}:{user}", escape(text or self.locale.talk_link_text)
+        )
 
     def contributions_link(self, user: str, page: str | None = None) -> str:
         page = page or self.locale.contributions_name
@@ -68,16 +74,19 @@ class TalkHtml:
         anchor = anchor or text.replace(" ", "_")
         if self.parsoid:
             return f'<h{level} id="{escape(anchor)}">{escape(text)}</h{level}>\n'
-        return (f'<h{level}><span class="mw-headline" id="{escape(anchor)}">{escape(text)}</span>'
-                f'<span class="mw-editsection"><span class="mw-editsection-bracket">[</span>'
-                f'<a href="/index.php?title=Talk:X&amp;action=edit&amp;section=1">edit</a>'
-                f'<span class="mw-editsection-bracket">]</span></span></h{level}>\n')
+        return (
+            f'<h{level}><span class="mw-headline" id="{escape(anchor)}">{escape(text)}</span>'
+            f'<span class="mw-editsection"><span class="mw-editsection-bracket">[</span>'
+            f'<a href="/index.php?title=Talk:X&amp;action=edit&amp;section=1">edit</a>'
+            f'<span class="mw-editsection-bracket">]</span></span></h{level}>\n'
+        )
 
     def page(self, *parts: str) -> str:
         if self.parsoid:
-            return ('<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body '
-                    'class="mw-content-ltr parsoid-body mediawiki mw-parser-output">'
-                    + "".join(parts) + "</body></html>")
+            return (
+                '<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body '
+                'class="mw-content-ltr parsoid-body mediawiki mw-parser-output">'
+                + "".join(parts)
+                + "</body></html>"
+            )
         return '<div class="mw-parser-output">' + "".join(parts) + "</div>"
-
-

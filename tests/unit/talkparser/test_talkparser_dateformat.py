@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from talkparser_support import LANGS, locale_data, make_locale, utc
@@ -45,8 +45,9 @@ def test_the_format_learned_from_a_real_signature_writes_what_mediawiki_writes(l
     mediawiki = MEDIAWIKI_FORMATS[lang]
     for when in instants_around_dst():
         local = when.astimezone(locale.matcher.zone.tz)
-        assert format_date(locale.date_format, local, locale.calendar, locale.digits) == \
-            format_date(mediawiki, local, locale.calendar, locale.digits)
+        assert format_date(
+            locale.date_format, local, locale.calendar, locale.digits
+        ) == format_date(mediawiki, local, locale.calendar, locale.digits)
     if lang != "ar":  # Arabic month names are the same in both cases: F and xg coincide
         assert locale.date_format == mediawiki
 
@@ -60,7 +61,7 @@ def test_every_rendered_timestamp_parses_back_to_its_instant(lang):
         assert found is not None, text
         assert found.when == when
         assert found.warning is None
-        assert text[found.start:found.end] == locale.format_timestamp(when)
+        assert text[found.start : found.end] == locale.format_timestamp(when)
 
 
 def test_the_repeated_hour_when_daylight_saving_ends_is_told_apart_by_the_zone_name(locales):
@@ -102,22 +103,43 @@ def test_dates_that_do_not_exist_are_not_timestamps(locales):
     assert locales["en"].matcher.search("10:00, 3 May 2025") is None  # no zone: not a signature
 
 
-@pytest.mark.parametrize(("sample", "taken_at", "expected", "signed_at"), [
-    # Hour and day, or minute and day, are the same number: the layout decides.
-    ("05:05, 5 May 2025 (UTC)", utc(2025, 5, 5, 5, 5), "H:i, j F Y", utc(2025, 5, 5, 5, 5)),
-    # The weekday's name is also the literal after the month number.
-    ("2025年5月12日 (月) 05:05 (UTC)", utc(2025, 5, 12, 5, 5), "Y年n月j日 (D) H:i",
-     utc(2025, 5, 12, 5, 5)),
-    # Signed a minute before the API read its clock.
-    ("10:59, 3 May 2025 (UTC)", utc(2025, 5, 3, 11, 0, 1), "H:i, j F Y", utc(2025, 5, 3, 10, 59)),
-    ("3.5.2025 kello 9.04 (UTC)", utc(2025, 5, 3, 9, 4), "j.n.Y \\k\\e\\l\\l\\o G.i",
-     utc(2025, 5, 3, 9, 4)),
-])
+@pytest.mark.parametrize(
+    ("sample", "taken_at", "expected", "signed_at"),
+    [
+        # Hour and day, or minute and day, are the same number: the layout decides.
+        ("05:05, 5 May 2025 (UTC)", utc(2025, 5, 5, 5, 5), "H:i, j F Y", utc(2025, 5, 5, 5, 5)),
+        # The weekday's name is also the literal after the month number.
+        (
+            "2025年5月12日 (月) 05:05 (UTC)",
+            utc(2025, 5, 12, 5, 5),
+            "Y年n月j日 (D) H:i",
+            utc(2025, 5, 12, 5, 5),
+        ),
+        # Signed a minute before the API read its clock.
+        (
+            "10:59, 3 May 2025 (UTC)",
+            utc(2025, 5, 3, 11, 0, 1),
+            "H:i, j F Y",
+            utc(2025, 5, 3, 10, 59),
+        ),
+        (
+            "3.5.2025 kello 9.04 (UTC)",
+            utc(2025, 5, 3, 9, 4),
+            "j.n.Y \\k\\e\\l\\l\\o G.i",
+            utc(2025, 5, 3, 9, 4),
+        ),
+    ],
+)
 def test_formats_are_learned_from_awkward_samples(sample, taken_at, expected, signed_at):
     names = make_locale("en").calendar
     if "月" in sample:
-        names = type(names)(names.months, names.months_genitive, names.months_short,
-                            names.weekdays, ("日", "月", "火", "水", "木", "金", "土"))
+        names = type(names)(
+            names.months,
+            names.months_genitive,
+            names.months_short,
+            names.weekdays,
+            ("日", "月", "火", "水", "木", "金", "土"),
+        )
     zone = LocalZone("UTC", 0, {"UTC": "UTC"})
     fmt, _ = infer_date_format(sample, taken_at, zone, names, tuple("0123456789"))
     assert fmt == expected
@@ -129,8 +151,10 @@ def test_an_ambiguous_sample_is_reported_in_the_locale():
     data = locale_data("en")
     # Day and month are both 5 and both numbers: nothing tells d.m from m.d.
     sample = TimestampSample("05.05.2025, 10:04 (UTC)", utc(2025, 5, 5, 10, 4))
-    siteinfo = {**data["siteinfo"], "general": {**data["siteinfo"]["general"], "timezone": "UTC",
-                                                 "timeoffset": 0}}
+    siteinfo = {
+        **data["siteinfo"],
+        "general": {**data["siteinfo"]["general"], "timezone": "UTC", "timeoffset": 0},
+    }
     locale = WikiLocale.from_api(siteinfo, data["messages"], timestamp_sample=sample)
     assert locale.date_format in ("d.m.Y, H:i", "m.d.Y, H:i")
     assert any("more than one way" in p for p in locale.problems)
@@ -149,8 +173,14 @@ def test_format_codes_we_cannot_read_are_named():
     with pytest.raises(DateFormatError, match="'xij'"):
         split_format("xij xiF xiY")
     assert split_format('H:i "o\'clock" \\d') == [
-        ("code", "H"), ("literal", ":"), ("code", "i"), ("literal", " "),
-        ("literal", "o'clock"), ("literal", " "), ("literal", "d")]
+        ("code", "H"),
+        ("literal", ":"),
+        ("code", "i"),
+        ("literal", " "),
+        ("literal", "o'clock"),
+        ("literal", " "),
+        ("literal", "d"),
+    ]
 
 
 def test_zone_abbreviations_come_from_the_time_zone_database():
@@ -163,4 +193,4 @@ def test_zone_abbreviations_come_from_the_time_zone_database():
 def test_a_zone_that_is_no_iana_name_uses_the_wiki_offset():
     zone = LocalZone("XYZ", 90, {"XYZ": "XYZ"})
     when, warning = zone.to_utc(datetime(2025, 1, 1, 12, 0), "XYZ")
-    assert when == datetime(2025, 1, 1, 10, 30, tzinfo=timezone.utc)
+    assert when == datetime(2025, 1, 1, 10, 30, tzinfo=UTC)

@@ -13,38 +13,97 @@ from talkparser_support import TalkHtml, utc
 from bots.talkparser import parse_talk_page
 from bots.talkparser.discussiontools import DiscussionToolsError, items_from_api
 
-T1, T2, T3, T4 = utc(2025, 5, 3, 10, 4), utc(2025, 5, 3, 11, 30), utc(2025, 5, 4, 8, 0), \
-    utc(2025, 5, 5, 19, 59)
+T1, T2, T3, T4 = (
+    utc(2025, 5, 3, 10, 4),
+    utc(2025, 5, 3, 11, 30),
+    utc(2025, 5, 4, 8, 0),
+    utc(2025, 5, 5, 19, 59),
+)
 
 
 def comment(author, when, level, ident, html, replies=()):
-    return {"timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "author": author,
-            "type": "comment", "level": level, "id": ident, "replies": list(replies),
-            "html": html}
+    return {
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "author": author,
+        "type": "comment",
+        "level": level,
+        "id": ident,
+        "replies": list(replies),
+        "html": html,
+    }
 
 
 def heading(ident, name, level, html, replies=(), **extra):
-    return {"headingLevel": level, "name": name, "type": "heading", "level": 0, "id": ident,
-            "replies": list(replies), "html": html, **extra}
+    return {
+        "headingLevel": level,
+        "name": name,
+        "type": "heading",
+        "level": 0,
+        "id": ident,
+        "replies": list(replies),
+        "html": html,
+        **extra,
+    }
 
 
 @pytest.fixture
 def answer(en):
     parsoid = TalkHtml(en, parsoid=True)
-    return {"discussiontoolspageinfo": {"threaditemshtml": [
-        heading("h--20250503100400", "h-Alice-20250503100400", None, "", [
-            comment("Alice", T1, 1, "c-Alice-20250503100400",
-                    f"Intro. {parsoid.sig('Alice', T1)}")]),
-        heading("h-Topic-20250503113000", "h-Bob-20250503113000", 2, "Topic", [
-            comment("Bob", T2, 1, "c-Bob-20250503113000-Topic",
-                    f"Opening <b>point</b>. {parsoid.sig('Bob', T2)}", [
-                        comment("Alice", T3, 2, "c-Alice-20250504080000-Bob-20250503113000",
-                                f"Reply. {parsoid.sig('Alice', T3)}", [
-                                    comment("Carol", T4, 3,
+    return {
+        "discussiontoolspageinfo": {
+            "threaditemshtml": [
+                heading(
+                    "h--20250503100400",
+                    "h-Alice-20250503100400",
+                    None,
+                    "",
+                    [
+                        comment(
+                            "Alice",
+                            T1,
+                            1,
+                            "c-Alice-20250503100400",
+                            f"Intro. {parsoid.sig('Alice', T1)}",
+                        )
+                    ],
+                ),
+                heading(
+                    "h-Topic-20250503113000",
+                    "h-Bob-20250503113000",
+                    2,
+                    "Topic",
+                    [
+                        comment(
+                            "Bob",
+                            T2,
+                            1,
+                            "c-Bob-20250503113000-Topic",
+                            f"Opening <b>point</b>. {parsoid.sig('Bob', T2)}",
+                            [
+                                comment(
+                                    "Alice",
+                                    T3,
+                                    2,
+                                    "c-Alice-20250504080000-Bob-20250503113000",
+                                    f"Reply. {parsoid.sig('Alice', T3)}",
+                                    [
+                                        comment(
+                                            "Carol",
+                                            T4,
+                                            3,
                                             "c-Carol-20250505195900-Alice-20250504080000",
-                                            f"Nested. {parsoid.sig('Carol', T4)}")])])]),
-        heading("h-Quiet", "h-", 2, "Quiet", othercontent="<p>Just a note.</p>"),
-    ]}}
+                                            f"Nested. {parsoid.sig('Carol', T4)}",
+                                        )
+                                    ],
+                                )
+                            ],
+                        )
+                    ],
+                ),
+                heading("h-Quiet", "h-", 2, "Quiet", othercontent="<p>Just a note.</p>"),
+            ]
+        }
+    }
 
 
 @pytest.fixture
@@ -55,21 +114,33 @@ def same_page(talk):
         f"<p>Opening <b>point</b>. {talk.sig('Bob', T2)}</p>",
         f"<dl><dd>Reply. {talk.sig('Alice', T3)}<dl><dd>Nested. {talk.sig('Carol', T4)}"
         "</dd></dl></dd></dl>",
-        talk.heading("Quiet"), "<p>Just a note.</p>")
+        talk.heading("Quiet"),
+        "<p>Just a note.</p>",
+    )
 
 
 def fields(item):
-    return (item.type, item.id, item.name, item.level, item.parent_id, item.heading_id,
-            item.author, item.timestamp, item.text, item.heading_text, item.heading_level,
-            item.signatures)
+    return (
+        item.type,
+        item.id,
+        item.name,
+        item.level,
+        item.parent_id,
+        item.heading_id,
+        item.author,
+        item.timestamp,
+        item.text,
+        item.heading_text,
+        item.heading_level,
+        item.signatures,
+    )
 
 
 def test_the_api_answer_gives_what_our_parser_gives_for_the_same_page(en, answer, same_page):
     from_api = items_from_api(answer, en)
     ours = parse_talk_page(same_page, en)
     assert [fields(i) for i in from_api.items] == [fields(i) for i in ours.items]
-    assert [c.text for c in from_api.comments] == ["Intro.", "Opening point.", "Reply.",
-                                                   "Nested."]
+    assert [c.text for c in from_api.comments] == ["Intro.", "Opening point.", "Reply.", "Nested."]
     assert any("Just a note." in p for p in from_api.problems)
     assert any("Just a note." in p for p in ours.problems)
 
@@ -77,9 +148,14 @@ def test_the_api_answer_gives_what_our_parser_gives_for_the_same_page(en, answer
 def test_the_tree_is_flattened_in_document_order_with_parents(en, answer):
     items = items_from_api(answer, en).items
     assert [i.id for i in items] == [
-        "h--20250503100400", "c-Alice-20250503100400", "h-Topic-20250503113000",
-        "c-Bob-20250503113000-Topic", "c-Alice-20250504080000-Bob-20250503113000",
-        "c-Carol-20250505195900-Alice-20250504080000", "h-Quiet"]
+        "h--20250503100400",
+        "c-Alice-20250503100400",
+        "h-Topic-20250503113000",
+        "c-Bob-20250503113000-Topic",
+        "c-Alice-20250504080000-Bob-20250503113000",
+        "c-Carol-20250505195900-Alice-20250504080000",
+        "h-Quiet",
+    ]
     by_id = {i.id: i for i in items}
     carol = by_id["c-Carol-20250505195900-Alice-20250504080000"]
     assert carol.parent_id == "c-Alice-20250504080000-Bob-20250503113000"
@@ -100,13 +176,18 @@ def test_an_empty_placeholder_is_dropped(en):
     assert result.problems and "Header" in result.problems[0]
 
 
-@pytest.mark.parametrize(("answer", "message"), [
-    ({"discussiontoolspageinfo": {"transcludedfrom": {}}}, "threaditemshtml"),
-    ({"threaditemshtml": [heading("h-X", "h-", 2, "X", ["c-Bob-1"])]}, "ids, not items"),
-    ({"threaditemshtml": [{"type": "section", "id": "x"}]}, "type and id"),
-    ({"threaditemshtml": [comment("Bob", T1, 1, "c-Bob", "x") | {"timestamp": "yesterday"}]},
-     "c-Bob"),
-])
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"discussiontoolspageinfo": {"transcludedfrom": {}}}, "threaditemshtml"),
+        ({"threaditemshtml": [heading("h-X", "h-", 2, "X", ["c-Bob-1"])]}, "ids, not items"),
+        ({"threaditemshtml": [{"type": "section", "id": "x"}]}, "type and id"),
+        (
+            {"threaditemshtml": [comment("Bob", T1, 1, "c-Bob", "x") | {"timestamp": "yesterday"}]},
+            "c-Bob",
+        ),
+    ],
+)
 def test_answers_that_are_not_thread_items_are_refused(answer, message):
     with pytest.raises(DiscussionToolsError, match=message):
         items_from_api(answer)

@@ -30,16 +30,25 @@ def api(monkeypatch):
         if params.get("meta") == "allmessages":
             assert params["amlang"] == "pl"
             names = params["ammessages"].split("|")
-            return {"query": {"allmessages": [
-                {"name": n, "content": data["messages"][n]} if n in data["messages"]
-                else {"name": n, "missing": True} for n in names]}}
+            return {
+                "query": {
+                    "allmessages": [
+                        {"name": n, "content": data["messages"][n]}
+                        if n in data["messages"]
+                        else {"name": n, "missing": True}
+                        for n in names
+                    ]
+                }
+            }
         if params.get("action") == "expandtemplates":
             assert params["text"].count("{{formatnum:") == 10
             return {"expandtemplates": {"wikitext": fetch._DIGIT_SEPARATOR.join(data["digits"])}}
         if params.get("action") == "parse":
             assert params["text"] == "~~~~~" and params["onlypst"]
-            return {"curtimestamp": data["sample"]["taken_at"].replace("+00:00", "Z"),
-                    "parse": {"text": data["sample"]["text"]}}
+            return {
+                "curtimestamp": data["sample"]["taken_at"].replace("+00:00", "Z"),
+                "parse": {"text": data["sample"]["text"]},
+            }
         raise AssertionError(f"unexpected request {params}")
 
     monkeypatch.setattr(fetch, "_request", request)
@@ -51,8 +60,12 @@ def test_the_locale_is_read_from_four_kinds_of_answers(api):
     locale = fetch.locale_from_data(data)
     assert locale.date_format == "H:i, j M Y"
     assert locale.user_from_title("Użytkowniczka:Ola") == "Ola"
-    asked = [m for call in api if call.get("meta") == "allmessages"
-             for m in call["ammessages"].split("|")]
+    asked = [
+        m
+        for call in api
+        if call.get("meta") == "allmessages"
+        for m in call["ammessages"].split("|")
+    ]
     assert {"timezone-cet", "timezone-cest", "nov", "november", "november-gen"} <= set(asked)
     assert "timezone-cet" not in data["messages"]  # missing messages are left out
 

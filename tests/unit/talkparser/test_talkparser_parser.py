@@ -9,8 +9,12 @@ from talkparser_support import FIXTURES, LANGS, TalkHtml, make_locale, utc
 
 from bots.talkparser import ItemType, parse_talk_page
 
-T1, T2, T3, T4 = utc(2025, 5, 3, 10, 4), utc(2025, 5, 3, 11, 30), utc(2025, 5, 4, 8, 0), \
-    utc(2025, 5, 5, 19, 59)
+T1, T2, T3, T4 = (
+    utc(2025, 5, 3, 10, 4),
+    utc(2025, 5, 3, 11, 30),
+    utc(2025, 5, 4, 8, 0),
+    utc(2025, 5, 5, 19, 59),
+)
 
 
 def dd(*inner: str) -> str:
@@ -25,8 +29,7 @@ def test_a_thread_with_indented_replies(talk, en):
     html = talk.page(
         talk.heading("Length of the definition"),
         f"<p>I think it is <b>too long</b>. {talk.sig('Alice', T1)}\n</p>",
-        dd(f"Not sure about that. {talk.sig('Bob', T2)}",
-           dd(f"Why? {talk.sig('Alice', T3)}")),
+        dd(f"Not sure about that. {talk.sig('Bob', T2)}", dd(f"Why? {talk.sig('Alice', T3)}")),
         f"<ul><li>A list reply. {talk.sig('Carol', T4)}</li></ul>",
     )
     result = parse_talk_page(html, en, "Talk:Definition")
@@ -34,8 +37,11 @@ def test_a_thread_with_indented_replies(talk, en):
     assert result.problems == []
     assert heading.id == "h-Length_of_the_definition-20250503100400"
     assert heading.name == "h-Alice-20250503100400"
-    assert (heading.level, heading.heading_level, heading.text) == \
-        (0, 2, "Length of the definition")
+    assert (heading.level, heading.heading_level, heading.text) == (
+        0,
+        2,
+        "Length of the definition",
+    )
     assert alice.id == "c-Alice-20250503100400-Length_of_the_definition"
     assert alice.name == "c-Alice-20250503100400"
     assert bob.id == "c-Bob-20250503113000-Alice-20250503100400"
@@ -56,15 +62,25 @@ def test_a_thread_with_indented_replies(talk, en):
 
 def test_legacy_and_parsoid_renderings_of_a_real_page_give_the_same_items(locales):
     fr = locales["fr"]
-    legacy = parse_talk_page((FIXTURES / "talk-fr.legacy.html").read_text(), fr,
-                             "Discussion:Accueil")
-    parsoid = parse_talk_page((FIXTURES / "talk-fr.parsoid.html").read_text(), fr,
-                              "Discussion:Accueil")
+    legacy = parse_talk_page(
+        (FIXTURES / "talk-fr.legacy.html").read_text(), fr, "Discussion:Accueil"
+    )
+    parsoid = parse_talk_page(
+        (FIXTURES / "talk-fr.parsoid.html").read_text(), fr, "Discussion:Accueil"
+    )
     assert shape(legacy) == shape(parsoid)
-    assert [(i.text, i.heading_text) for i in legacy.items] == \
-        [(i.text, i.heading_text) for i in parsoid.items]
-    assert [c.author for c in legacy.comments] == ["Alice", "Bob", "Alice", "Bob", "Bob",
-                                                   "Alice", "Alice"]
+    assert [(i.text, i.heading_text) for i in legacy.items] == [
+        (i.text, i.heading_text) for i in parsoid.items
+    ]
+    assert [c.author for c in legacy.comments] == [
+        "Alice",
+        "Bob",
+        "Alice",
+        "Bob",
+        "Bob",
+        "Alice",
+        "Alice",
+    ]
     assert legacy.items[0].id == "h-Première_question-20261122002900"
     assert legacy.comments[-1].warnings == ("Comment skips indentation level",)
 
@@ -77,14 +93,18 @@ def test_every_language_in_both_renderings(lang, parsoid):
     html = talk.page(
         talk.heading("Sujet"),
         f"<p>Premier. {talk.sig('Alice', T1)}</p>",
-        dd(f"Deuxième. {talk.sig('Bob', utc(2025, 10, 26, 0, 30))}",
-           dd(f"Troisième. {talk.sig('Alice', utc(2025, 10, 26, 1, 30))}")),
+        dd(
+            f"Deuxième. {talk.sig('Bob', utc(2025, 10, 26, 0, 30))}",
+            dd(f"Troisième. {talk.sig('Alice', utc(2025, 10, 26, 1, 30))}"),
+        ),
     )
     result = parse_talk_page(html, locale)
     assert result.problems == []
     assert [(c.author, c.timestamp, c.level, c.text) for c in result.comments] == [
-        ("Alice", T1, 1, "Premier."), ("Bob", utc(2025, 10, 26, 0, 30), 2, "Deuxième."),
-        ("Alice", utc(2025, 10, 26, 1, 30), 3, "Troisième.")]
+        ("Alice", T1, 1, "Premier."),
+        ("Bob", utc(2025, 10, 26, 0, 30), 2, "Deuxième."),
+        ("Alice", utc(2025, 10, 26, 1, 30), 3, "Troisième."),
+    ]
     assert result.comments[2].parent_id == result.comments[1].id
 
 
@@ -119,9 +139,12 @@ def test_signatures_in_quotes_are_quoted_not_signed(talk, en):
 
 def test_signature_like_text_in_code_and_pre_is_not_a_comment(talk, en):
     sig = talk.sig("Alice", T1)
-    html = talk.page(talk.heading("Code"), f"<pre>{sig}</pre>",
-                     f"<p>Write <code>{sig}</code> to sign.</p>",
-                     '<div class="mw-highlight"><pre><span>~~~~</span></pre></div>')
+    html = talk.page(
+        talk.heading("Code"),
+        f"<pre>{sig}</pre>",
+        f"<p>Write <code>{sig}</code> to sign.</p>",
+        '<div class="mw-highlight"><pre><span>~~~~</span></pre></div>',
+    )
     result = parse_talk_page(html, en)
     assert result.comments == []
     assert any("Write" in p for p in result.problems)
@@ -139,7 +162,7 @@ def test_templates_tables_transclusions_and_archive_boxes(talk, en):
         f"<td>Cell two {talk.sig('Dave', T4)}</td></tr></table>",
         talk.heading("Unsigned template"),
         f'<p>Forgot to sign. <small><span class="autosigned">— Preceding unsigned comment '
-        f'added by {talk.sig("Erin", T4)}</span></small></p>',
+        f"added by {talk.sig('Erin', T4)}</span></small></p>",
         talk.heading("Transcluded"),
         '<div about="#mwt3" typeof="mw:Transclusion" data-mw=\'{"parts":[{"template":'
         '{"target":{"wt":"Talk:Other/Sub","href":"./Talk:Other/Sub"},"params":{},"i":0}}]}\'>',
@@ -149,9 +172,14 @@ def test_templates_tables_transclusions_and_archive_boxes(talk, en):
     )
     result = parse_talk_page(html, en)
     assert [(c.author, c.level, c.heading_text) for c in result.comments] == [
-        ("Alice", 1, "Archived"), ("Bob", 2, "Archived"), ("Carol", 1, "Table"),
-        ("Dave", 1, "Table"), ("Erin", 1, "Unsigned template"), ("Fay", 1, "Transcluded"),
-        ("Gus", 2, "Transcluded")]
+        ("Alice", 1, "Archived"),
+        ("Bob", 2, "Archived"),
+        ("Carol", 1, "Table"),
+        ("Dave", 1, "Table"),
+        ("Erin", 1, "Unsigned template"),
+        ("Fay", 1, "Transcluded"),
+        ("Gus", 2, "Transcluded"),
+    ]
     assert result.comments[4].text == "Forgot to sign. — Preceding unsigned comment added by"
     assert result.comments[6].parent_id == result.comments[5].id
     assert result.problems == []
@@ -192,20 +220,27 @@ def test_custom_signatures(locales):
     talk = TalkHtml(fr)
     html = talk.page(
         talk.heading("Signatures"),
-        f'<p>Styled. {talk.user_link("Alice", "<span style=color:red>Alice la Grande</span>")}'
-        f' <sup>{talk.talk_link("Alice", "💬")}</sup> {talk.stamp(T1)}</p>',
+        f"<p>Styled. {talk.user_link('Alice', '<span style=color:red>Alice la Grande</span>')}"
+        f" <sup>{talk.talk_link('Alice', '💬')}</sup> {talk.stamp(T1)}</p>",
         f"<p>Talk page only. {talk.talk_link('Bob', 'écrivez-moi')} {talk.stamp(T2)}</p>",
         f"<p>Contributions alias. {talk.contributions_link('Carol', 'Contribs')} "
         f"{talk.stamp(T3)}</p>",
-        f'<p>Gender alias. {talk.link("Utilisatrice:Dana", "Dana")} {talk.stamp(T4)}</p>',
-        f'<p>Lower case, underscores. {talk.link("Utilisateur:big_bird", "bb")} '
+        f"<p>Gender alias. {talk.link('Utilisatrice:Dana', 'Dana')} {talk.stamp(T4)}</p>",
+        f"<p>Lower case, underscores. {talk.link('Utilisateur:big_bird', 'bb')} "
         f"{talk.stamp(T1)}</p>",
-        f'<p>I agree with {talk.user_link("Bob")}. {talk.sig("Erin", T2)}</p>',
+        f"<p>I agree with {talk.user_link('Bob')}. {talk.sig('Erin', T2)}</p>",
         f'<p>Self link. <a class="mw-selflink selflink">Fay</a> {talk.stamp(T3)}</p>',
     )
     result = parse_talk_page(html, fr, "Discussion utilisateur:Fay")
-    assert [c.author for c in result.comments] == ["Alice", "Bob", "Carol", "Dana", "Big bird",
-                                                   "Erin", "Fay"]
+    assert [c.author for c in result.comments] == [
+        "Alice",
+        "Bob",
+        "Carol",
+        "Dana",
+        "Big bird",
+        "Erin",
+        "Fay",
+    ]
     assert result.comments[0].text == "Styled."
     assert result.comments[4].id.startswith("c-Big_bird-")
     assert result.comments[5].text == "I agree with Bob."
@@ -215,7 +250,7 @@ def test_custom_signatures(locales):
 def test_links_that_are_no_signature(talk, en):
     html = talk.page(
         talk.heading("Topic"),
-        f'<p>Draft at {talk.link("User:Alice/Sandbox", "sandbox")} {talk.stamp(T1)}</p>',
+        f"<p>Draft at {talk.link('User:Alice/Sandbox', 'sandbox')} {talk.stamp(T1)}</p>",
         f'<p>Elsewhere <a href="https://other.example/wiki/User:Bob">Bob</a> {talk.stamp(T2)}</p>',
         f"<p>{talk.stamp(T3)}</p>",
     )
@@ -233,10 +268,12 @@ def test_a_signature_far_from_its_timestamp_is_not_one(talk, en):
 
 
 def test_broken_html_still_gives_the_comments(talk, en):
-    html = ('<div class="mw-parser-output"><h2><span class="mw-headline" id="Broken">Broken'
-            f"</h2><p>Unclosed <b>bold {talk.sig('Alice', T1)}</p></div></div>"
-            f"<dd>Stray item {talk.sig('Bob', T2)}<p>Unclosed paragraph {talk.sig('Carol', T3)}"
-            "</span></i>")
+    html = (
+        '<div class="mw-parser-output"><h2><span class="mw-headline" id="Broken">Broken'
+        f"</h2><p>Unclosed <b>bold {talk.sig('Alice', T1)}</p></div></div>"
+        f"<dd>Stray item {talk.sig('Bob', T2)}<p>Unclosed paragraph {talk.sig('Carol', T3)}"
+        "</span></i>"
+    )
     result = parse_talk_page(html, en)
     assert [c.author for c in result.comments] == ["Alice", "Bob", "Carol"]
     assert result.items[0].text == "Broken"
@@ -287,30 +324,48 @@ def test_a_page_of_thousands_of_comments_is_quick(talk, en):
     assert elapsed < 3.0, f"3,000 comments took {elapsed:.2f} s"
 
 
-@pytest.mark.parametrize("html", ["", "   ", "not html at all", "<html></html>", "\x00\x01",
-                                  "<div class='mw-parser-output'></div>"])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "   ",
+        "not html at all",
+        "<html></html>",
+        "\x00\x01",
+        "<div class='mw-parser-output'></div>",
+    ],
+)
 def test_empty_or_meaningless_input_gives_no_items(en, html):
     result = parse_talk_page(html, en)
     assert result.items == []
 
 
 def test_comments_before_the_first_heading_get_a_placeholder_heading(talk, en):
-    html = talk.page(f"<p>Intro comment. {talk.sig('Alice', T1)}</p>",
-                     talk.heading("Later"), f"<p>Later comment. {talk.sig('Bob', T2)}</p>")
+    html = talk.page(
+        f"<p>Intro comment. {talk.sig('Alice', T1)}</p>",
+        talk.heading("Later"),
+        f"<p>Later comment. {talk.sig('Bob', T2)}</p>",
+    )
     placeholder, alice, later, bob = parse_talk_page(html, en).items
-    assert (placeholder.type, placeholder.id, placeholder.heading_level) == \
-        (ItemType.HEADING, "h--20250503100400", None)
+    assert (placeholder.type, placeholder.id, placeholder.heading_level) == (
+        ItemType.HEADING,
+        "h--20250503100400",
+        None,
+    )
     assert alice.id == "c-Alice-20250503100400" and alice.parent_id == placeholder.id
     assert alice.heading_id == placeholder.id and alice.heading_text == ""
     assert later.parent_id is None and bob.parent_id == later.id
 
 
 def test_subsections_and_empty_sections(talk, en):
-    html = talk.page(talk.heading("Main"), talk.heading("Sub", level=3),
-                     f"<p>In the subsection. {talk.sig('Alice', T2)}</p>",
-                     talk.heading("Sub", level=3, anchor="Sub_2"),
-                     f"<p>Older one. {talk.sig('Bob', T1)}</p>",
-                     talk.heading("Empty"))
+    html = talk.page(
+        talk.heading("Main"),
+        talk.heading("Sub", level=3),
+        f"<p>In the subsection. {talk.sig('Alice', T2)}</p>",
+        talk.heading("Sub", level=3, anchor="Sub_2"),
+        f"<p>Older one. {talk.sig('Bob', T1)}</p>",
+        talk.heading("Empty"),
+    )
     main, sub, alice, sub2, bob, empty = parse_talk_page(html, en).items
     assert main.id == "h-Main-20250503100400"  # the oldest comment of all its subsections
     assert main.name == "h-Bob-20250503100400"
@@ -321,8 +376,11 @@ def test_subsections_and_empty_sections(talk, en):
 
 
 def test_the_same_author_twice_in_a_minute_gets_numbered_ids(talk, en):
-    html = talk.page(talk.heading("Topic"), f"<p>One. {talk.sig('Alice', T1)}</p>",
-                     f"<p>Two. {talk.sig('Alice', T1)}</p>")
+    html = talk.page(
+        talk.heading("Topic"),
+        f"<p>One. {talk.sig('Alice', T1)}</p>",
+        f"<p>Two. {talk.sig('Alice', T1)}</p>",
+    )
     one, two = parse_talk_page(html, en).comments
     assert two.id == one.id + "-1"
     assert "Duplicate comment ID" in two.warnings and one.name == two.name

@@ -32,18 +32,22 @@ def test_states_follow_the_source_text(db):
     with db.session() as s:
         document, revision = make_document(s, ["One.", "The second unit.", "Three."])
         one, two, three = revision.units
-        save_translation(s, document, one.key, "fr", "Un.", source_hash=one.text_hash,
-                         translator="Alice")
+        save_translation(
+            s, document, one.key, "fr", "Un.", source_hash=one.text_hash, translator="Alice"
+        )
         save_translation(s, document, two.key, "fr", "Deux.", source_hash=two.text_hash)
         # The source changes: unit two is edited (same key, new text).
         texts = ["One.", "The second unit, edited.", "Three."]
         edited = store.create_revision(
-            s, document, [UnitDraft(UnitKind.PARAGRAPH, t) for t in texts], label="v2")
+            s, document, [UnitDraft(UnitKind.PARAGRAPH, t) for t in texts], label="v2"
+        )
         assert [u.key for u in edited.units] == [one.key, two.key, three.key]
         found = translations_for(s, document, "fr")
-        assert unit_states(edited, found) == {one.key: TranslationState.CURRENT,
-                                              two.key: TranslationState.OUTDATED,
-                                              three.key: TranslationState.MISSING}
+        assert unit_states(edited, found) == {
+            one.key: TranslationState.CURRENT,
+            two.key: TranslationState.OUTDATED,
+            three.key: TranslationState.MISSING,
+        }
         assert unit_states(revision, found)[two.key] is TranslationState.CURRENT
         assert progress(s, edited, "fr") == Progress("fr", 3, 1, 1, 1)
         assert progress(s, edited, "fr").percent == 33
@@ -54,8 +58,9 @@ def test_saving_again_updates_the_one_translation(db):
         document, revision = make_document(s, ["One."])
         [unit] = revision.units
         save_translation(s, document, unit.key, "de", "Eins?", source_hash="old")
-        row = save_translation(s, document, unit.key, "de", "Eins.",
-                               source_hash=unit.text_hash, translator="Bob")
+        row = save_translation(
+            s, document, unit.key, "de", "Eins.", source_hash=unit.text_hash, translator="Bob"
+        )
         assert s.scalar(select(func.count()).select_from(UnitTranslation)) == 1
         assert (row.text, row.translator) == ("Eins.", "Bob")
         assert unit_state(unit, row) is TranslationState.CURRENT
@@ -68,8 +73,11 @@ def test_database_refuses_a_second_row_for_the_same_unit_and_language(db):
         document, revision = make_document(s, ["One."])
         key = revision.units[0].key
         for text in ("a", "b"):
-            s.add(UnitTranslation(document_id=document.id, unit_key=key, language="fr",
-                                  text=text, source_hash="h"))
+            s.add(
+                UnitTranslation(
+                    document_id=document.id, unit_key=key, language="fr", text=text, source_hash="h"
+                )
+            )
         s.flush()
 
 
@@ -81,6 +89,8 @@ def test_progress_by_language(db):
         save_translation(s, document, two.key, "ar", "اثنان.", source_hash=two.text_hash)
         save_translation(s, document, one.key, "fr", "Un.", source_hash="stale")
         assert languages(s, document) == ["ar", "fr"]
-        assert progress_by_language(s, revision) == [Progress("ar", 2, 2, 0, 0),
-                                                    Progress("fr", 2, 0, 1, 1)]
+        assert progress_by_language(s, revision) == [
+            Progress("ar", 2, 2, 0, 0),
+            Progress("fr", 2, 0, 1, 1),
+        ]
         assert Progress("xx", 0, 0, 0, 0).percent == 0

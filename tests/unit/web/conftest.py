@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import dashboard_factory as factory
+import pytest
 from web_app_support import app, scene  # noqa: F401  (fixtures)
 
 
@@ -30,8 +29,9 @@ class Browser:
 
     def signin(self, name: str, password: str = factory.PASSWORD):
         token = self.csrf()
-        response = self.client.post("/auth/signin", data={"name": name, "password": password,
-                                                           "csrf_token": token})
+        response = self.client.post(
+            "/auth/signin", data={"name": name, "password": password, "csrf_token": token}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
 

@@ -18,16 +18,23 @@ def test_codex_build_matches_package_json():
     for name, digest in manifest["files"].items():
         text = (WEB / "static" / "codex" / name).read_text()
         assert hashlib.sha256(text.encode()).hexdigest() == digest, f"{name} was edited by hand"
-    assert "--color-progressive" in (WEB / "static" / "codex" / "codex-design-tokens.css").read_text()
+    assert (
+        "--color-progressive" in (WEB / "static" / "codex" / "codex-design-tokens.css").read_text()
+    )
     css = (WEB / "static" / "codex" / "codex-bidi.css").read_text()
-    assert all(cls in css for cls in (".cdx-button", ".cdx-checkbox", ".cdx-table", "[dir='rtl']")
-               ) or all(cls in css for cls in (".cdx-button", ".cdx-checkbox", ".cdx-table", "[dir=rtl]"))
+    assert all(
+        cls in css for cls in (".cdx-button", ".cdx-checkbox", ".cdx-table", "[dir='rtl']")
+    ) or all(cls in css for cls in (".cdx-button", ".cdx-checkbox", ".cdx-table", "[dir=rtl]"))
 
 
 def test_pages_use_only_local_assets(client):
     page = client.get("/auth/signin").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page  # no CDN
-    for path in ["/static/codex/codex-bidi.css", "/static/codex/codex-design-tokens.css",
-                 "/static/convene.css", "/static/convene.js"]:
+    for path in [
+        "/static/codex/codex-bidi.css",
+        "/static/codex/codex-design-tokens.css",
+        "/static/convene.css",
+        "/static/convene.js",
+    ]:
         with client.get(path) as response:
             assert response.status_code == 200

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import dashboard_factory as factory
 import pytest
 from sqlalchemy import select
 
-import dashboard_factory as factory
 from services.web.auth import sessions, users
 from services.web.auth.access import access_for
 from services.web.auth.models import AccountKind, ApiToken, Role, User, WebSession
 from services.web.auth.users import UserError
 
 
-@pytest.mark.parametrize("name", ["", "   ", "a" * 256, "<script>", "Bob|x", "Al{ice}",
-                                  "tab\there", "nul\x00"])
+@pytest.mark.parametrize(
+    "name", ["", "   ", "a" * 256, "<script>", "Bob|x", "Al{ice}", "tab\there", "nul\x00"]
+)
 def test_names_that_cannot_be_accounts(name):
     with pytest.raises(UserError):
         users.clean_name(name)
@@ -49,7 +50,10 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(db):
         row, raw = users.issue_token(s, tom, "harvest script")
     with db.session() as s:
         stored = s.get(ApiToken, row.id)
-        assert raw not in (stored.token_hash, stored.prefix) and stored.token_hash == users.hash_secret(raw)
+        assert raw not in (
+            stored.token_hash,
+            stored.prefix,
+        ) and stored.token_hash == users.hash_secret(raw)
         assert users.token_user(s, raw).name == "Tom"
         assert users.token_user(s, raw + "x") is None
         assert users.token_user(s, "not-a-token") is None
@@ -93,6 +97,7 @@ def test_access_rule(db):
     sc = factory.scene(db)
     c1, c2 = sc["c1"], sc["c2"]
     with db.session() as s:
+
         def access(name):
             return access_for(s, users.get_user(s, name))
 
@@ -125,8 +130,10 @@ def test_one_read_by_token_or_session_gives_the_access_the_rule_gives(db):
     for name in ("Ada", "Vera", "Tom", "Sam"):
         with db.session() as s:
             user = users.get_user(s, name)
-            credentials[name] = (users.issue_token(s, user, "tests")[1],
-                                 sessions.start_session(s, user))
+            credentials[name] = (
+                users.issue_token(s, user, "tests")[1],
+                sessions.start_session(s, user),
+            )
         raw, sid = credentials[name]
         with db.session() as s:
             expected = access_for(s, users.get_user(s, name))

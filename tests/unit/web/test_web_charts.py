@@ -48,6 +48,8 @@ def test_mix_bar_shares():
     svg = charts.mix_bar([("new", 3), ("accepted", 1)], title="mix", width=100)
     rects = ET.fromstring(str(svg)).findall(f"{SVG}rect")
     assert [(r.get("class"), float(r.get("width"))) for r in rects] == [
-        ("convene-status-new", 75.0), ("convene-status-accepted", 25.0)]
+        ("convene-status-new", 75.0),
+        ("convene-status-accepted", 25.0),
+    ]
     empty = ET.fromstring(str(charts.mix_bar([], title="none")))
     assert empty.find(f"{SVG}rect").get("class") == "convene-chart-empty"

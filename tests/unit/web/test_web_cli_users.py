@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dashboard_factory as factory
 import pytest
 from click.testing import CliRunner
 
-import dashboard_factory as factory
 from services.cli.users import command
 from services.web.auth import users
 from services.web.auth.models import AccountKind, Role
@@ -22,14 +22,23 @@ class _Obj:
 def run(config, db):
     def invoke(*args, stdin=None):
         assert args[0] == "user"
-        return CliRunner().invoke(command, list(args[1:]), input=stdin, obj=_Obj(config, db),
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            command, list(args[1:]), input=stdin, obj=_Obj(config, db), catch_exceptions=False
+        )
+
     return invoke
 
 
 def test_add_with_password_from_stdin(run, db):
-    result = run("user", "add", "Tom", "--role", "triager", "--password-stdin",
-                 stdin="a long enough password\n")
+    result = run(
+        "user",
+        "add",
+        "Tom",
+        "--role",
+        "triager",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "password" not in result.output.lower().split("added")[1]
     with db.session() as s:
@@ -55,7 +64,9 @@ def test_add_refuses_bad_input(run):
     assert run("user", "add", "Tom", "--role", "viewer", "--consultation", "99").exit_code != 0
     short = run("user", "add", "Tom", "--role", "viewer", "--password-stdin", stdin="short\n")
     assert short.exit_code != 0 and "shorter" in short.output
-    assert run("user", "add", "Wiki", "--role", "viewer", "--wiki", "--password-stdin").exit_code != 0
+    assert (
+        run("user", "add", "Wiki", "--role", "viewer", "--wiki", "--password-stdin").exit_code != 0
+    )
 
 
 def test_wiki_account_has_no_password(run, db):

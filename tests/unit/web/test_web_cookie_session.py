@@ -13,8 +13,9 @@ def _interface(app):
     return app.session_interface
 
 
-def test_a_verified_cookie_is_remembered_and_each_request_gets_its_own_copy(app, client,
-                                                                            browser, scene):
+def test_a_verified_cookie_is_remembered_and_each_request_gets_its_own_copy(
+    app, client, browser, scene
+):
     browser.signin("Tom")
     for _ in range(2):  # the first page puts a CSRF token in: a new cookie, read once
         client.get("/dashboard/queue")
@@ -63,8 +64,9 @@ def test_a_tampered_or_foreign_cookie_is_an_empty_session(app, client, browser, 
     assert client.get("/dashboard/queue").status_code == 302
 
 
-def test_a_remembered_cookie_is_forgotten_when_it_would_expire(app, client, browser, scene,
-                                                              monkeypatch):
+def test_a_remembered_cookie_is_forgotten_when_it_would_expire(
+    app, client, browser, scene, monkeypatch
+):
     app.permanent_session_lifetime = timedelta(seconds=60)
     browser.signin("Tom")
     assert client.get("/dashboard/queue").status_code == 200

@@ -16,9 +16,9 @@ def _tokens(client, path: str) -> set[str]:
     return set(_TOKENS.findall(client.get(path).get_data(as_text=True)))
 
 
-def test_every_page_of_a_session_carries_the_same_token_and_it_is_accepted(client, browser,
-                                                                          scene, app,
-                                                                          monkeypatch):
+def test_every_page_of_a_session_carries_the_same_token_and_it_is_accepted(
+    client, browser, scene, app, monkeypatch
+):
     # Every signature made gets a later time, so two signatures never look alike.
     ticks = itertools.count(1_700_000_000)
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(ticks))
@@ -42,8 +42,9 @@ def test_a_new_session_gets_a_new_token_and_the_old_one_is_refused(client, brows
     browser.signin("Tom")
     new = _tokens(client, "/dashboard/queue")
     assert new and old not in new
-    response = client.post(f"/dashboard/comments/{scene['first']}",
-                           data={"status": "declined", "csrf_token": old})
+    response = client.post(
+        f"/dashboard/comments/{scene['first']}", data={"status": "declined", "csrf_token": old}
+    )
     assert response.status_code == 400
     with db.session() as s:
         assert s.get(Comment, scene["first"]).status is TriageStatus.NEW
@@ -54,6 +55,7 @@ def test_with_a_time_limit_each_page_is_signed_anew(client, browser, scene, app)
     browser.signin("Tom")
     token = _tokens(client, "/dashboard/queue").pop()
     assert "convene.csrf_signed" not in app.extensions
-    response = client.post(f"/dashboard/comments/{scene['first']}",
-                           data={"status": "declined", "csrf_token": token})
+    response = client.post(
+        f"/dashboard/comments/{scene['first']}", data={"status": "declined", "csrf_token": token}
+    )
     assert response.status_code == 302

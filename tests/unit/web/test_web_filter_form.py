@@ -14,23 +14,39 @@ from services.web.dashboard.filterform import filter_form
 
 def _form(flt: QueueFilter, language: str = "en", units=(), limit: int = 50) -> str:
     words = functools.partial(i18n.message, language)
-    return str(filter_form(
-        flt, limit, msg=words, action="/root/dashboard/queue",
-        consultations=((2, "Round <two>"), (1, "Round one")), units=units,
-        languages=("ar", "fr"), themes=((7, "mentoring"), (8, "access & care")),
-        users=("Tom", "Zoë")))
+    return str(
+        filter_form(
+            flt,
+            limit,
+            msg=words,
+            action="/root/dashboard/queue",
+            consultations=((2, "Round <two>"), (1, "Round one")),
+            units=units,
+            languages=("ar", "fr"),
+            themes=((7, "mentoring"), (8, "access & care")),
+            users=("Tom", "Zoë"),
+        )
+    )
 
 
 def _selected(page: str, name: str) -> list[str]:
-    select = page[page.index(f'name="{name}"'):]
-    select = select[:select.index("</select>")]
+    select = page[page.index(f'name="{name}"') :]
+    select = select[: select.index("</select>")]
     return re.findall(r'<option value="([^"]*)" selected>', select)
 
 
 def test_the_querys_values_are_shown():
-    flt = QueueFilter(consultation_ids=(1,), statuses=(TriageStatus.NEW, TriageStatus.DECLINED),
-                      languages=("fr",), theme_ids=(8,), assignee="", sort=Sort.OLDEST,
-                      posted_from=date(2024, 1, 2), authors=("Ann", "Bo"), q="mentor")
+    flt = QueueFilter(
+        consultation_ids=(1,),
+        statuses=(TriageStatus.NEW, TriageStatus.DECLINED),
+        languages=("fr",),
+        theme_ids=(8,),
+        assignee="",
+        sort=Sort.OLDEST,
+        posted_from=date(2024, 1, 2),
+        authors=("Ann", "Bo"),
+        q="mentor",
+    )
     page = _form(flt, limit=100)
     assert _selected(page, "consultation") == ["1"] and _selected(page, "language") == ["fr"]
     assert _selected(page, "theme") == ["8"] and _selected(page, "assignee") == ["-"]
@@ -44,8 +60,11 @@ def test_the_querys_values_are_shown():
 
 
 def test_several_values_show_all_and_no_unit_list_gives_a_text_field():
-    page = _form(QueueFilter(consultation_ids=(1, 2), languages=("ar", "fr"),
-                             unit_keys=("u1", "u2"), assignee="Zoë"))
+    page = _form(
+        QueueFilter(
+            consultation_ids=(1, 2), languages=("ar", "fr"), unit_keys=("u1", "u2"), assignee="Zoë"
+        )
+    )
     assert _selected(page, "consultation") == [""] and _selected(page, "language") == [""]
     assert 'name="unit" value="u1,u2" maxlength="255"' in page
     assert _selected(page, "assignee") == ["Zoë"]

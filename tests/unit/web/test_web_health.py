@@ -34,8 +34,12 @@ def test_unreachable_redis_is_reported_and_the_wiki_is_unknown(config, make_app)
 def test_unreachable_database_is_reported(config, tmp_path, make_app):
     # A directory where the SQLite file should be: the database cannot be opened.
     (tmp_path / "db-dir").mkdir()
-    app = make_app(config.replace(database_url=f"sqlite:///{tmp_path / 'db-dir'}",
-                                  redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    app = make_app(
+        config.replace(
+            database_url=f"sqlite:///{tmp_path / 'db-dir'}",
+            redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        )
+    )
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.get_json()["database"]["ok"] is False

@@ -28,7 +28,9 @@ _DYNAMIC = {
 def _used_keys() -> set[str]:
     keys = set()
     for path in [*WEB.glob("templates/*.html"), *WEB.glob("**/*.py")]:
-        keys |= {k for k in _LITERAL.findall(path.read_text(encoding="utf-8")) if not k.endswith("-")}
+        keys |= {
+            k for k in _LITERAL.findall(path.read_text(encoding="utf-8")) if not k.endswith("-")
+        }
     for prefix, values in _DYNAMIC.items():
         keys |= {prefix + v for v in values}
     return keys
@@ -58,13 +60,16 @@ def test_translations_use_known_keys_and_the_same_parameters():
             assert set(re.findall(r"\$\d", text)) <= set(re.findall(r"\$\d", en[key])), key
 
 
-@pytest.mark.parametrize("key, params, expected", [
-    ("convene-home-comments", (1,), "1 comment"),
-    ("convene-home-comments", (3,), "3 comments"),
-    ("convene-home-comments", (0,), "0 comments"),
-    ("convene-signed-in-as", ("Tom", "triager"), "Tom (triager)"),
-    ("convene-no-such-key", (), "⧼convene-no-such-key⧽"),
-])
+@pytest.mark.parametrize(
+    "key, params, expected",
+    [
+        ("convene-home-comments", (1,), "1 comment"),
+        ("convene-home-comments", (3,), "3 comments"),
+        ("convene-home-comments", (0,), "0 comments"),
+        ("convene-signed-in-as", ("Tom", "triager"), "Tom (triager)"),
+        ("convene-no-such-key", (), "⧼convene-no-such-key⧽"),
+    ],
+)
 def test_message(key, params, expected):
     assert i18n.message("en", key, *params) == expected
 
@@ -80,10 +85,23 @@ def test_fallback_to_english_and_language_choice(monkeypatch):
     assert i18n.catalogue("../en") == {}
 
 
-@pytest.mark.parametrize("code, direction", [("ar", "rtl"), ("he", "rtl"), ("ckb", "rtl"),
-                                             ("fa", "rtl"), ("ur", "rtl"), ("en", "ltr"),
-                                             ("sr-ec", "ltr"), ("kk-arab", "rtl"), ("kk", "ltr"),
-                                             ("und", "auto"), ("", "auto"), (None, "auto")])
+@pytest.mark.parametrize(
+    "code, direction",
+    [
+        ("ar", "rtl"),
+        ("he", "rtl"),
+        ("ckb", "rtl"),
+        ("fa", "rtl"),
+        ("ur", "rtl"),
+        ("en", "ltr"),
+        ("sr-ec", "ltr"),
+        ("kk-arab", "rtl"),
+        ("kk", "ltr"),
+        ("und", "auto"),
+        ("", "auto"),
+        (None, "auto"),
+    ],
+)
 def test_direction(code, direction):
     assert i18n.direction(code) == direction
 
@@ -95,14 +113,27 @@ def test_complete_catalogues(language):
 
 def test_french_counts_zero_and_one_in_the_singular():
     assert [i18n.message("fr", "convene-queue-count", n) for n in (0, 1, 2)] == [
-        "0 commentaire correspond", "1 commentaire correspond", "2 commentaires correspondent"]
+        "0 commentaire correspond",
+        "1 commentaire correspond",
+        "2 commentaires correspondent",
+    ]
 
 
-@pytest.mark.parametrize("n, expected", [
-    (0, "لا يطابق أي تعليق"), (1, "يطابق تعليق واحد"), (2, "يطابق تعليقان"),
-    (3, "يطابق 3 تعليقات"), (10, "يطابق 10 تعليقات"), (11, "يطابق 11 تعليقًا"),
-    (99, "يطابق 99 تعليقًا"), (100, "يطابق 100 تعليق"), (102, "يطابق 102 تعليق"),
-    (103, "يطابق 103 تعليقات")])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (0, "لا يطابق أي تعليق"),
+        (1, "يطابق تعليق واحد"),
+        (2, "يطابق تعليقان"),
+        (3, "يطابق 3 تعليقات"),
+        (10, "يطابق 10 تعليقات"),
+        (11, "يطابق 11 تعليقًا"),
+        (99, "يطابق 99 تعليقًا"),
+        (100, "يطابق 100 تعليق"),
+        (102, "يطابق 102 تعليق"),
+        (103, "يطابق 103 تعليقات"),
+    ],
+)
 def test_arabic_plurals_follow_its_six_cldr_forms(n, expected):
     assert i18n.message("ar", "convene-queue-count", n) == expected
 
@@ -111,4 +142,8 @@ def test_a_message_with_fewer_forms_than_the_language_has_uses_its_last_for_the_
     # Forms are given in CLDR's order (Arabic's first is "zero"), as on MediaWiki.
     monkeypatch.setitem(i18n.catalogue("ar"), "convene-home-comments", "{{PLURAL:$1|A|B}}")
     assert [i18n.message("ar", "convene-home-comments", n) for n in (0, 1, 2, 5)] == [
-        "A", "B", "B", "B"]
+        "A",
+        "B",
+        "B",
+        "B",
+    ]

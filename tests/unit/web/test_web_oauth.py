@@ -24,8 +24,14 @@ from services.web.auth.users import create_user
 
 CLIENT_ID, CLIENT_SECRET = "convene-client", "s3cret-of-the-client"
 PROFILES = {
-    "alice": {"sub": "12345", "username": "Alice", "editcount": 10, "blocked": False,
-              "groups": ["user"], "rights": ["read"]},
+    "alice": {
+        "sub": "12345",
+        "username": "Alice",
+        "editcount": 10,
+        "blocked": False,
+        "groups": ["user"],
+        "rights": ["read"],
+    },
     "mallory": {"sub": "666", "username": "Mallory", "blocked": False},
     "blocked": {"sub": "777", "username": "Blocky", "blocked": True},
 }
@@ -52,9 +58,11 @@ class FakeWiki:
             if args.get("code_challenge_method") != "S256" or not args.get("code_challenge"):
                 abort(400, "PKCE S256 required")
             code = secrets.token_urlsafe(16)
-            self.codes[code] = {"challenge": args["code_challenge"],
-                                "redirect_uri": args["redirect_uri"],
-                                "profile": PROFILES[args.get("as_user", "alice")]}
+            self.codes[code] = {
+                "challenge": args["code_challenge"],
+                "redirect_uri": args["redirect_uri"],
+                "profile": PROFILES[args.get("as_user", "alice")],
+            }
             return redirect(f"{args['redirect_uri']}?code={code}&state={args['state']}")
 
         @app.post("/w/rest.php/oauth2/access_token")
@@ -62,15 +70,25 @@ class FakeWiki:
             form = request.form.to_dict()
             self.token_requests.append(form)
             grant = self.codes.pop(form.get("code", ""), None)
-            if (form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET
-                    or grant is None or form.get("grant_type") != "authorization_code"
-                    or form.get("redirect_uri") != grant["redirect_uri"]
-                    or _challenge(form.get("code_verifier", "")) != grant["challenge"]):
+            if (
+                form.get("client_id") != CLIENT_ID
+                or form.get("client_secret") != CLIENT_SECRET
+                or grant is None
+                or form.get("grant_type") != "authorization_code"
+                or form.get("redirect_uri") != grant["redirect_uri"]
+                or _challenge(form.get("code_verifier", "")) != grant["challenge"]
+            ):
                 return jsonify({"error": "invalid_grant"}), 400
             token = secrets.token_urlsafe(24)
             self.tokens[token] = grant["profile"]
-            return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": 3600,
-                            "refresh_token": secrets.token_urlsafe(24)})
+            return jsonify(
+                {
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                    "refresh_token": secrets.token_urlsafe(24),
+                }
+            )
 
         @app.get("/w/rest.php/oauth2/resource/profile")
         def profile():
@@ -105,8 +123,14 @@ def oauth_app(config, db, wiki):
     with db.session() as s:
         create_user(s, "Alice", Role.TRIAGER, kind=AccountKind.MEDIAWIKI)
         create_user(s, "Blocky", Role.TRIAGER, kind=AccountKind.MEDIAWIKI)
-    app = create_app({"OAUTH_CLIENT_ID": CLIENT_ID, "OAUTH_CLIENT_SECRET": CLIENT_SECRET,
-                      "OAUTH_WIKI_URL": wiki.url}, config=config)
+    app = create_app(
+        {
+            "OAUTH_CLIENT_ID": CLIENT_ID,
+            "OAUTH_CLIENT_SECRET": CLIENT_SECRET,
+            "OAUTH_WIKI_URL": wiki.url,
+        },
+        config=config,
+    )
     yield app
     app.extensions["convene.db"].dispose()
 
@@ -117,12 +141,16 @@ def _round_trip(client, wiki, as_user="alice", tamper=None):
     assert start.status_code == 302
     target = urlsplit(start.headers["Location"])
     params = {k: v[0] for k, v in parse_qs(target.query).items()}
-    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{wiki.url}/rest.php/oauth2/authorize"
+    assert (
+        f"{target.scheme}://{target.netloc}{target.path}" == f"{wiki.url}/rest.php/oauth2/authorize"
+    )
     assert params["code_challenge_method"] == "S256" and params["client_id"] == CLIENT_ID
     params["as_user"] = as_user
     import requests
-    back = requests.get(f"{wiki.url}/rest.php/oauth2/authorize", params=params,
-                        allow_redirects=False, timeout=10)
+
+    back = requests.get(
+        f"{wiki.url}/rest.php/oauth2/authorize", params=params, allow_redirects=False, timeout=10
+    )
     callback = urlsplit(back.headers["Location"])
     query = callback.query if tamper is None else tamper(callback.query)
     url = f"{callback.path}?{query}"
@@ -167,11 +195,14 @@ def test_a_blocked_wiki_account_is_refused(oauth_app, wiki):
     assert response.status_code == 403 and "blocked" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda q: q.replace("state=", "state=x"),            # a state this browser never started
-    lambda q: q.split("&state=")[0],                      # no state at all
-    lambda q: q.replace("code=", "code=forged"),          # a code the wiki never issued
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda q: q.replace("state=", "state=x"),  # a state this browser never started
+        lambda q: q.split("&state=")[0],  # no state at all
+        lambda q: q.replace("code=", "code=forged"),  # a code the wiki never issued
+    ],
+)
 def test_tampered_callbacks_are_refused(oauth_app, wiki, tamper):
     client = oauth_app.test_client()
     _, response, _ = _round_trip(client, wiki, tamper=tamper)
@@ -183,8 +214,8 @@ def test_a_callback_cannot_be_replayed(oauth_app, wiki):
     client = oauth_app.test_client()
     _, first, url = _round_trip(client, wiki)
     assert first.status_code == 302
-    assert client.get(url).status_code == 403                     # same browser, state used
-    assert oauth_app.test_client().get(url).status_code == 403    # another browser
+    assert client.get(url).status_code == 403  # same browser, state used
+    assert oauth_app.test_client().get(url).status_code == 403  # another browser
 
 
 def test_without_settings_wiki_sign_in_is_absent(app, client):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import dashboard_factory as factory
 import pytest
 
-import dashboard_factory as factory
 from services.feedback import queries
 from services.feedback.models import Comment, HiddenReason, TriageStatus
 from services.feedback.queries import CursorError, FilterError, QueueFilter, Sort
@@ -14,22 +14,25 @@ from services.feedback.queries import CursorError, FilterError, QueueFilter, Sor
 KEY = b"k" * 32
 
 
-@pytest.mark.parametrize("params, parameter", [
-    ({"status": ["nope"]}, "status"),
-    ({"consultation": ["1; DROP TABLE comments"]}, "consultation"),
-    ({"consultation": ["-3"]}, "consultation"),
-    ({"theme": ["x"]}, "theme"),
-    ({"from": ["2024-13-01"]}, "from"),
-    ({"from": ["2024-03-02"], "to": ["2024-03-01"]}, "from"),
-    ({"q": ["x" * 201]}, "q"),
-    ({"q": [" ".join(f"t{i}" for i in range(11))]}, "q"),
-    ({"q": ["a", "b"]}, "q"),
-    ({"language": [",".join(f"l{i}" for i in range(51))]}, "language"),
-    ({"author": ["a" * 256]}, "author"),
-    ({"sort": ["random"]}, "sort"),
-    ({"hidden": ["yes"]}, "hidden"),
-    ({"assignee": ["a", "b"]}, "assignee"),
-])
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"status": ["nope"]}, "status"),
+        ({"consultation": ["1; DROP TABLE comments"]}, "consultation"),
+        ({"consultation": ["-3"]}, "consultation"),
+        ({"theme": ["x"]}, "theme"),
+        ({"from": ["2024-13-01"]}, "from"),
+        ({"from": ["2024-03-02"], "to": ["2024-03-01"]}, "from"),
+        ({"q": ["x" * 201]}, "q"),
+        ({"q": [" ".join(f"t{i}" for i in range(11))]}, "q"),
+        ({"q": ["a", "b"]}, "q"),
+        ({"language": [",".join(f"l{i}" for i in range(51))]}, "language"),
+        ({"author": ["a" * 256]}, "author"),
+        ({"sort": ["random"]}, "sort"),
+        ({"hidden": ["yes"]}, "hidden"),
+        ({"assignee": ["a", "b"]}, "assignee"),
+    ],
+)
 def test_parse_filter_refuses(params, parameter):
     with pytest.raises(FilterError) as info:
         queries.parse_filter(params)
@@ -37,10 +40,20 @@ def test_parse_filter_refuses(params, parameter):
 
 
 def test_parse_filter_reads_everything_and_round_trips():
-    params = {"consultation": ["2,3"], "unit": ["u1"], "language": ["ar", "fr"],
-              "status": ["new", "in_review"], "theme": ["7"], "author": ["Alice"],
-              "assignee": ["-"], "from": ["2024-03-01"], "to": ["2024-03-31"],
-              "q": ['"shared goal"'], "hidden": ["1"], "sort": ["oldest"]}
+    params = {
+        "consultation": ["2,3"],
+        "unit": ["u1"],
+        "language": ["ar", "fr"],
+        "status": ["new", "in_review"],
+        "theme": ["7"],
+        "author": ["Alice"],
+        "assignee": ["-"],
+        "from": ["2024-03-01"],
+        "to": ["2024-03-31"],
+        "q": ['"shared goal"'],
+        "hidden": ["1"],
+        "sort": ["oldest"],
+    }
     flt = queries.parse_filter(params)
     assert flt.consultation_ids == (2, 3)
     assert flt.statuses == (TriageStatus.NEW, TriageStatus.IN_REVIEW)
@@ -49,8 +62,10 @@ def test_parse_filter_reads_everything_and_round_trips():
     assert queries.parse_filter(flt.as_params()) == flt
 
 
-@pytest.mark.parametrize("raw, size", [(None, 50), ("", 50), ("10", 10), ("1000000000", 200),
-                                       ("0", 1), ("-5", 1), (7, 7)])
+@pytest.mark.parametrize(
+    "raw, size",
+    [(None, 50), ("", 50), ("10", 10), ("1000000000", 200), ("0", 1), ("-5", 1), (7, 7)],
+)
 def test_page_size_is_clamped(raw, size):
     assert queries.clamp_page_size(raw) == size
 
@@ -67,8 +82,16 @@ def test_cursor_round_trip_and_tampering():
     assert queries.decode_cursor(KEY, token, Sort.NEWEST) == (when, 42)
     body, sig = token.split(".")
     forged_body = queries.encode_cursor(b"other key", Sort.NEWEST, when, 41).split(".")[0]
-    for bad in [forged_body + "." + sig, body + "." + sig[:-2] + "AA", body, "x" * 300,
-                queries.encode_cursor(b"other key", Sort.NEWEST, when, 42), "", ".", "a.b.c"]:
+    for bad in [
+        forged_body + "." + sig,
+        body + "." + sig[:-2] + "AA",
+        body,
+        "x" * 300,
+        queries.encode_cursor(b"other key", Sort.NEWEST, when, 42),
+        "",
+        ".",
+        "a.b.c",
+    ]:
         with pytest.raises(CursorError):
             queries.decode_cursor(KEY, bad, Sort.NEWEST)
     with pytest.raises(CursorError, match="sort"):
@@ -109,7 +132,7 @@ def test_keyset_pages_cover_everything_once_in_order(db, sort):
         else:
             dated = [r for r in rows if r.posted_at is not None]
             undated = [r for r in rows if r.posted_at is None]
-            assert rows[-len(undated):] == undated  # undated last, either way
+            assert rows[-len(undated) :] == undated  # undated last, either way
             keys = [(r.posted_at, r.id) for r in dated]
             assert keys == sorted(keys, reverse=sort is Sort.NEWEST)
 
@@ -129,13 +152,13 @@ def test_filters_and_search(db):
         assert ids(authors=("Bob",)) == {sc["reply"]}
         assert ids(consultation_ids=(sc["c2"],)) == {sc["other"]}
         assert ids(q="MENTORING") == {sc["first"], sc["reply"]}
-        assert ids(q="definition trop") == {sc["french"]}       # accents folded: définition
+        assert ids(q="definition trop") == {sc["french"]}  # accents folded: définition
         assert ids(q='"trop longue"') == {sc["french"]}
         assert ids(q="القيادة") == {sc["arabic"]}
-        assert ids(q="élodie") == {sc["french"]}                # author is searchable
-        assert ids(q="100%") == set()                            # LIKE wildcards are literal
+        assert ids(q="élodie") == {sc["french"]}  # author is searchable
+        assert ids(q="100%") == set()  # LIKE wildcards are literal
         assert ids(q="_") == set()
-        assert ids(assignee="") == ids()                         # nobody assigned yet
+        assert ids(assignee="") == ids()  # nobody assigned yet
         assert ids(posted_from=date(2030, 1, 1)) == set()
         theme_ids = tuple(t.id for t in queries.themes_of(s, {sc["c1"]}))
         assert ids(theme_ids=theme_ids) == {sc["first"]}
@@ -145,7 +168,9 @@ def test_visibility_is_enforced_whatever_the_filter(db):
     sc = factory.scene(db)
     with db.session() as s:
         only_c2 = {sc["c2"]}
-        page = queries.queue_page(s, QueueFilter(consultation_ids=(sc["c1"],)), only_c2, cursor_key=KEY)
+        page = queries.queue_page(
+            s, QueueFilter(consultation_ids=(sc["c1"],)), only_c2, cursor_key=KEY
+        )
         assert page.items == []
         page = queries.queue_page(s, QueueFilter(), set(), cursor_key=KEY)
         assert page.items == []
@@ -160,9 +185,13 @@ def test_hidden_comments_are_left_out_and_never_found_by_search(db):
         hidden.hidden_reason = HiddenReason.TEXT_HIDDEN
     with db.session() as s:
         visible = {sc["c1"]}
-        assert sc["french"] not in {c.id for c in queries.queue_page(s, QueueFilter(), visible, cursor_key=KEY).items}
+        assert sc["french"] not in {
+            c.id for c in queries.queue_page(s, QueueFilter(), visible, cursor_key=KEY).items
+        }
         with_hidden = QueueFilter(include_hidden=True)
-        assert sc["french"] in {c.id for c in queries.queue_page(s, with_hidden, visible, cursor_key=KEY).items}
+        assert sc["french"] in {
+            c.id for c in queries.queue_page(s, with_hidden, visible, cursor_key=KEY).items
+        }
         searching = QueueFilter(include_hidden=True, q="longue")
         assert queries.queue_page(s, searching, visible, cursor_key=KEY).items == []
 
@@ -197,13 +226,21 @@ def test_search_follows_edits_and_purges_made_through_the_orm(db):
     with db.session() as s:
         s.get(Comment, comment.id).text_plain = "Edited wording about mentoring"
     with db.session() as s:
-        found = lambda q: [i.id for i in queries.queue_page(s, QueueFilter(q=q, include_hidden=True),
-                                                             {c.id}, cursor_key=KEY).items]
+        found = lambda q: [
+            i.id
+            for i in queries.queue_page(
+                s, QueueFilter(q=q, include_hidden=True), {c.id}, cursor_key=KEY
+            ).items
+        ]
         assert found("mentoring") == [comment.id] and found("budgets") == []
         purged = s.get(Comment, comment.id)
         purged.text_plain, purged.author = None, None
         purged.hidden_reason = HiddenReason.SUPPRESSED
     with db.session() as s:
         assert s.get(Comment, comment.id).search_text == "feedback"  # only the heading
-        assert queries.queue_page(s, QueueFilter(q="alice", include_hidden=True), {c.id},
-                                  cursor_key=KEY).items == []
+        assert (
+            queries.queue_page(
+                s, QueueFilter(q="alice", include_hidden=True), {c.id}, cursor_key=KEY
+            ).items
+            == []
+        )

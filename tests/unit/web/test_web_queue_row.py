@@ -19,28 +19,50 @@ CHIP = '<span class="cdx-info-chip" data-status="new">New</span>'
 
 
 def _item(**changes) -> QueueItem:
-    fields = {"id": 7, "consultation_id": 1, "page_title": "Talk:Leadership", "item_id": "c-A-1",
-              "parent_item_id": None, "heading": "Actions", "author": "Ada",
-              "posted_at": datetime(2024, 5, 1, 9, 30), "level": 1, "language": "en",
-              "excerpt": "Leaders listen first.", "status": TriageStatus.NEW, "assignee": None,
-              "hidden_reason": None, "updated_at": datetime(2024, 5, 2), "wiki_revid": 12,
-              "themes": ["listening"], "units": ["u1", "u2"]}
+    fields = {
+        "id": 7,
+        "consultation_id": 1,
+        "page_title": "Talk:Leadership",
+        "item_id": "c-A-1",
+        "parent_item_id": None,
+        "heading": "Actions",
+        "author": "Ada",
+        "posted_at": datetime(2024, 5, 1, 9, 30),
+        "level": 1,
+        "language": "en",
+        "excerpt": "Leaders listen first.",
+        "status": TriageStatus.NEW,
+        "assignee": None,
+        "hidden_reason": None,
+        "updated_at": datetime(2024, 5, 2),
+        "wiki_revid": 12,
+        "themes": ["listening"],
+        "units": ["u1", "u2"],
+    }
     return QueueItem(**{**fields, **changes})
 
 
-def _row(item: QueueItem, *, can_triage: bool = True, language: str = "en",
-         title: str = "Round 1") -> str:
-    return render_row(item, title=title, can_triage=can_triage,
-                      comment_base="/dashboard/comments/",
-                      status_chip=CHIP, msg=lambda key, *p: i18n.message(language, key, *p),
-                      environment=Environment(autoescape=True))
+def _row(
+    item: QueueItem, *, can_triage: bool = True, language: str = "en", title: str = "Round 1"
+) -> str:
+    return render_row(
+        item,
+        title=title,
+        can_triage=can_triage,
+        comment_base="/dashboard/comments/",
+        status_chip=CHIP,
+        msg=lambda key, *p: i18n.message(language, key, *p),
+        environment=Environment(autoescape=True),
+    )
 
 
 def test_a_row_shows_the_comment_where_it_was_said_and_its_triage():
     row = _row(_item(assignee="Grace"))
     assert row.startswith('<tr data-comment-id="7">') and row.endswith("</tr>\n")
-    assert ('<a href="/dashboard/comments/7" class="convene-excerpt" lang="en" dir="ltr">'
-            "Leaders listen first.</a>") in row
+    assert (
+        '<a href="/dashboard/comments/7" class="convene-excerpt" lang="en" dir="ltr">'
+        "Leaders listen first.</a>"
+    ) in row
     assert "Round 1 · Talk:Leadership · <bdi>Actions</bdi> · en · Parts: u1, u2" in row
     assert CHIP in row and "Assigned to Grace" in row and "<bdi>Ada</bdi>" in row
     assert '<time dir="ltr" datetime="2024-05-01T09:30:00Z">2024-05-01 09:30</time>' in row
@@ -51,7 +73,7 @@ def test_a_row_shows_the_comment_where_it_was_said_and_its_triage():
 
 def test_a_viewer_who_may_not_triage_gets_no_checkbox():
     row = _row(_item(), can_triage=False)
-    assert 'type="checkbox"' not in row and "<tr data-comment-id=\"7\"><td></td>" in row
+    assert 'type="checkbox"' not in row and '<tr data-comment-id="7"><td></td>' in row
 
 
 @pytest.mark.parametrize("reason", list(HiddenReason))
@@ -71,9 +93,19 @@ def test_arabic_text_runs_right_to_left_and_the_interface_follows_its_language()
 
 def test_everything_a_user_wrote_is_escaped():
     hostile = '<script>alert(1)</script>"onmouseover="x'
-    row = _row(_item(excerpt=hostile, heading=hostile, author=hostile, page_title=hostile,
-                     themes=[hostile], units=[hostile], assignee=hostile, language='en" onclick="x'),
-               title=hostile)
+    row = _row(
+        _item(
+            excerpt=hostile,
+            heading=hostile,
+            author=hostile,
+            page_title=hostile,
+            themes=[hostile],
+            units=[hostile],
+            assignee=hostile,
+            language='en" onclick="x',
+        ),
+        title=hostile,
+    )
     assert "<script>" not in row and '"onmouseover="' not in row and '" onclick="' not in row
     assert row.count("&lt;script&gt;") == 8
 

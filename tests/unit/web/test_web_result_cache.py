@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import dashboard_factory as factory
 import lz4.block
-
 import pytest
 
-import dashboard_factory as factory
 from services.consultations.intake import FeedbackIntake, PageSnapshot, SeenComment
 from services.consultations.models import Consultation, WatchedPage
 from services.feedback.models import Comment, TriageStatus
@@ -18,8 +17,8 @@ from services.web import create_app
 from services.web.auth import users
 from services.web.resultcache import ResultCache, result_cache
 
-
 # The cache itself -----------------------------------------------------------------------
+
 
 class Clock:
     def __init__(self):
@@ -79,6 +78,7 @@ def test_the_size_comes_from_the_configuration_and_zero_keeps_nothing(config, db
 
 # The read after a write -----------------------------------------------------------------
 
+
 def _token(db, name: str) -> dict:
     with db.session() as s:
         _, raw = users.issue_token(s, users.get_user(s, name), "tests")
@@ -103,8 +103,11 @@ def _cached_read(app, client, headers, query=""):
 def test_triage_by_api_is_seen_by_the_next_read(app, client, db, scene):
     tom = _token(db, "Tom")
     assert _cached_read(app, client, tom)[scene["first"]]["status"] == "new"
-    response = client.patch(f"/api/v1/feedback/{scene['first']}", headers=tom,
-                            json={"status": "accepted", "themes": ["scope"]})
+    response = client.patch(
+        f"/api/v1/feedback/{scene['first']}",
+        headers=tom,
+        json={"status": "accepted", "themes": ["scope"]},
+    )
     assert response.status_code == 200
     item = _listed(client, tom)[scene["first"]]
     assert item["status"] == "accepted" and item["themes"] == ["scope"]
@@ -117,15 +120,18 @@ def test_triage_by_api_is_seen_by_the_next_read(app, client, db, scene):
     assert result_cache(app).hits > hits
 
 
-def test_bulk_action_on_the_page_is_seen_by_the_next_page_and_api_read(app, client, browser,
-                                                                       db, scene):
+def test_bulk_action_on_the_page_is_seen_by_the_next_page_and_api_read(
+    app, client, browser, db, scene
+):
     tom = _token(db, "Tom")
     _cached_read(app, client, tom)
     browser.signin("Tom")
     query = f"/dashboard/queue?consultation={scene['c1']}&status=duplicate"
     assert f'data-comment-id="{scene["reply"]}"' not in client.get(query).get_data(as_text=True)
-    response = browser.post("/dashboard/queue/bulk", {
-        "ids": [scene["first"], scene["reply"]], "status": "duplicate", "add_theme": "bulked"})
+    response = browser.post(
+        "/dashboard/queue/bulk",
+        {"ids": [scene["first"], scene["reply"]], "status": "duplicate", "add_theme": "bulked"},
+    )
     assert response.status_code == 302
     page = client.get(query).get_data(as_text=True)
     assert f'data-comment-id="{scene["reply"]}"' in page and "bulked" in page
@@ -142,15 +148,23 @@ def _harvest(db, consultation_id: int, seen: list[SeenComment]):
         s.add(page)
         s.flush()
         FeedbackIntake(s, consultation).apply_snapshot(
-            page, PageSnapshot(title=page.title, revid=200, comments=seen))
+            page, PageSnapshot(title=page.title, revid=200, comments=seen)
+        )
 
 
 def _seen(db, comment_id: int) -> SeenComment:
     with db.session() as s:
         c = s.get(Comment, comment_id)
-        return SeenComment(item_id=c.item_id, author=c.author, posted_at=c.posted_at,
-                           text_html=c.text_html, text_plain=c.text_plain,
-                           parent_item_id=c.parent_item_id, heading=c.heading, level=c.level)
+        return SeenComment(
+            item_id=c.item_id,
+            author=c.author,
+            posted_at=c.posted_at,
+            text_html=c.text_html,
+            text_plain=c.text_plain,
+            parent_item_id=c.parent_item_id,
+            heading=c.heading,
+            level=c.level,
+        )
 
 
 def test_harvest_upserts_and_hidden_comments_are_seen_by_the_next_read(app, client, db, scene):
@@ -158,13 +172,24 @@ def test_harvest_upserts_and_hidden_comments_are_seen_by_the_next_read(app, clie
     query = f"consultation={scene['c1']}"
     before = _cached_read(app, client, tom, query)
     assert scene["first"] in before and scene["french"] in before
-    kept = [_seen(db, i) for i in (scene["first"], scene["reply"], scene["arabic"],
-                                   scene["hostile"])]
-    edited = kept[0].__class__(**{**kept[0].__dict__, "text_plain": "Edited on the wiki.",
-                                  "text_html": "<p>Edited on the wiki.</p>"})
-    new = SeenComment(item_id="c-Nadia-20240310120000-h-Feedback", author="Nadia",
-                      posted_at=factory.START + timedelta(days=9), text_html="<p>Brand new.</p>",
-                      text_plain="Brand new.", heading="Feedback")
+    kept = [
+        _seen(db, i) for i in (scene["first"], scene["reply"], scene["arabic"], scene["hostile"])
+    ]
+    edited = kept[0].__class__(
+        **{
+            **kept[0].__dict__,
+            "text_plain": "Edited on the wiki.",
+            "text_html": "<p>Edited on the wiki.</p>",
+        }
+    )
+    new = SeenComment(
+        item_id="c-Nadia-20240310120000-h-Feedback",
+        author="Nadia",
+        posted_at=factory.START + timedelta(days=9),
+        text_html="<p>Brand new.</p>",
+        text_plain="Brand new.",
+        heading="Feedback",
+    )
     # The French comment is not on the page any more: the harvest hides it.
     _harvest(db, scene["c1"], [edited, *kept[1:], new])
     after = _listed(client, tom, query)
@@ -177,15 +202,20 @@ def test_harvest_upserts_and_hidden_comments_are_seen_by_the_next_read(app, clie
 
 # Scopes, roles and what is private -------------------------------------------------------
 
+
 def test_viewers_with_different_scopes_never_share_results(app, client, browser, db, scene):
     tom, sam = _token(db, "Tom"), _token(db, "Sam")  # Sam sees consultation 2 only
     everything = _cached_read(app, client, tom)
     assert scene["first"] in everything and scene["other"] in everything
     assert set(_listed(client, sam)) == {scene["other"]}
-    assert client.get(f"/api/v1/feedback?consultation={scene['c1']}", headers=sam).status_code == 404
+    assert (
+        client.get(f"/api/v1/feedback?consultation={scene['c1']}", headers=sam).status_code == 404
+    )
     # The same page, first as a triager (checkboxes), then as a viewer (none).
     browser.signin("Tom")
-    assert f'name="ids" value="{scene["first"]}"' in client.get("/dashboard/queue").get_data(as_text=True)
+    assert f'name="ids" value="{scene["first"]}"' in client.get("/dashboard/queue").get_data(
+        as_text=True
+    )
     browser.post("/auth/signout", {})
     browser.signin("Vera")
     page = client.get("/dashboard/queue").get_data(as_text=True)
@@ -195,8 +225,10 @@ def test_viewers_with_different_scopes_never_share_results(app, client, browser,
 def test_notes_and_session_tokens_never_reach_the_cache(app, client, browser, db, scene):
     browser.signin("Tom")
     note = "private note 7f3a: do not publish"
-    response = browser.post(f"/dashboard/comments/{scene['first']}", {
-        "status": "in_review", "note": note, "response": "", "assignee": ""})
+    response = browser.post(
+        f"/dashboard/comments/{scene['first']}",
+        {"status": "in_review", "note": note, "response": "", "assignee": ""},
+    )
     assert response.status_code == 302
     tokens = set()
     for path in ("/dashboard/queue", f"/dashboard/queue?consultation={scene['c1']}"):
@@ -222,8 +254,9 @@ def _text(value) -> str:
 
 
 @pytest.mark.parametrize("change", ["title", "user"])
-def test_a_renamed_consultation_or_a_new_user_shows_on_the_cached_page(client, browser, db,
-                                                                      scene, change):
+def test_a_renamed_consultation_or_a_new_user_shows_on_the_cached_page(
+    client, browser, db, scene, change
+):
     browser.signin("Tom")
     assert "Newcomer" not in client.get("/dashboard/queue").get_data(as_text=True)
     with db.session() as s:
@@ -243,15 +276,17 @@ def test_a_status_change_moves_the_cached_count(client, browser, db, scene):
     assert "1 comment matches" in client.get(query).get_data(as_text=True)
 
 
-def test_comments_read_for_the_api_are_not_read_again_for_the_page(app, client, browser, db,
-                                                                    scene, monkeypatch):
+def test_comments_read_for_the_api_are_not_read_again_for_the_page(
+    app, client, browser, db, scene, monkeypatch
+):
     from services.feedback import queries
 
     app.config["QUEUE_INDEX"] = "off"  # else the index holds the comments; see below
     read: list[int] = []
     items_by_id = queries.items_by_id
-    monkeypatch.setattr(queries, "items_by_id",
-                        lambda s, ids: read.extend(ids) or items_by_id(s, ids))
+    monkeypatch.setattr(
+        queries, "items_by_id", lambda s, ids: read.extend(ids) or items_by_id(s, ids)
+    )
     tom = _token(db, "Tom")
     query = f"consultation={scene['c1']}"
     listed = _listed(client, tom, query)
@@ -266,13 +301,15 @@ def test_comments_read_for_the_api_are_not_read_again_for_the_page(app, client, 
 
 
 def test_comments_of_a_consultation_whose_index_is_held_are_not_read_from_the_database(
-        app, client, browser, db, scene, monkeypatch):
+    app, client, browser, db, scene, monkeypatch
+):
     from services.feedback import queries
 
     read: list[int] = []
     items_by_id = queries.items_by_id
-    monkeypatch.setattr(queries, "items_by_id",
-                        lambda s, ids: read.extend(ids) or items_by_id(s, ids))
+    monkeypatch.setattr(
+        queries, "items_by_id", lambda s, ids: read.extend(ids) or items_by_id(s, ids)
+    )
     tom = _token(db, "Tom")
     # A text search is answered by SQL, its comments by the index all the same.
     for query in (f"consultation={scene['c1']}", f"consultation={scene['c1']}&q=mentoring"):
@@ -281,27 +318,39 @@ def test_comments_of_a_consultation_whose_index_is_held_are_not_read_from_the_da
     with db.session() as s:
         expected = {i: item for i, item in items_by_id(s, list(listed)).items()}
     assert {i: (v["themes"], v["units"], v["status"]) for i, v in listed.items()} == {
-        i: (item.themes, item.units, item.status.value) for i, item in expected.items()}
+        i: (item.themes, item.units, item.status.value) for i, item in expected.items()
+    }
     # A change moves the version: the new index (made inline here) holds the change.
     client.patch(f"/api/v1/feedback/{scene['first']}", headers=tom, json={"status": "declined"})
-    assert _listed(client, tom, f"consultation={scene['c1']}")[scene["first"]]["status"] == "declined"
+    assert (
+        _listed(client, tom, f"consultation={scene['c1']}")[scene["first"]]["status"] == "declined"
+    )
     assert read == []
 
 
 def test_the_cached_page_around_the_queue_is_each_users_own_with_their_session_token(
-        app, db, scene, browser):
+    app, db, scene, browser
+):
     pages = {}
     for name in ("Tom", "Ada"):
         browser = type(browser)(app.test_client())  # a browser of its own for each
         browser.signin(name)
         first = browser.client.get("/dashboard/queue").get_data(as_text=True)
-        again = browser.client.get(f"/dashboard/queue?consultation={scene['c1']}").get_data(as_text=True)
+        again = browser.client.get(f"/dashboard/queue?consultation={scene['c1']}").get_data(
+            as_text=True
+        )
         tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', again))
         assert len(tokens) == 1 and "<csrf-slot>" not in again and "<content-slot>" not in again
         # The token in the cached page is this session's: a change made with it is taken.
-        response = browser.client.post("/dashboard/queue/bulk", data={
-            "csrf_token": tokens.pop(), "ids": [scene["french"]], "status": "accepted",
-            "return_to": "/dashboard/queue"})
+        response = browser.client.post(
+            "/dashboard/queue/bulk",
+            data={
+                "csrf_token": tokens.pop(),
+                "ids": [scene["french"]],
+                "status": "accepted",
+                "return_to": "/dashboard/queue",
+            },
+        )
         assert response.status_code == 302
         pages[name] = re.search(r'<div class="convene-user">.*?</div>', again, re.S).group(0)
     assert "Tom" in pages["Tom"] and "Ada" not in pages["Tom"]

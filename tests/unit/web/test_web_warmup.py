@@ -36,8 +36,9 @@ def test_warm_up_with_indexes_off_compiles_the_templates_only(config, db, scene)
     app.extensions["convene.db"].dispose()
 
 
-def test_a_failed_warm_up_is_logged_and_the_app_still_serves(config, db, scene, caplog,
-                                                            monkeypatch):
+def test_a_failed_warm_up_is_logged_and_the_app_still_serves(
+    config, db, scene, caplog, monkeypatch
+):
     app = create_app({"QUEUE_INDEX": "background"}, config=config)
 
     class Unreadable:

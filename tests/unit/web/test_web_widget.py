@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +15,15 @@ from services.documents.store import create_revision, mark_published
 from services.documents.units import UnitDraft
 from services.feedback.models import AnchorMethod, Comment, CommentSource
 from services.web import create_app
-from services.web.widget_signature import (MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-                                           canonical_query, sign, signed_headers, verify)
+from services.web.widget_signature import (
+    MAX_SKEW_SECONDS,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    canonical_query,
+    sign,
+    signed_headers,
+    verify,
+)
 
 SECRET = "s3cret-for-tests-" + "x" * 20
 
@@ -35,12 +42,21 @@ class Wiki:
         self.client = client
         self.secret = secret
 
-    def post(self, path: str, payload, *, secret: str | None = None, now: float | None = None,
-             raw: bytes | None = None, headers: dict | None = None):
+    def post(
+        self,
+        path: str,
+        payload,
+        *,
+        secret: str | None = None,
+        now: float | None = None,
+        raw: bytes | None = None,
+        headers: dict | None = None,
+    ):
         body = raw if raw is not None else json.dumps(payload).encode()
         signed = signed_headers(secret or self.secret, "POST", path, (), body, now)
-        return self.client.post(path, data=body, content_type="application/json",
-                                headers={**signed, **(headers or {})})
+        return self.client.post(
+            path, data=body, content_type="application/json", headers={**signed, **(headers or {})}
+        )
 
     def get(self, path: str, params: dict, *, secret: str | None = None):
         signed = signed_headers(secret or self.secret, "GET", path, params.items())
@@ -54,26 +70,38 @@ def wiki(widget_app):
 
 @pytest.fixture
 def doc(db):
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with db.session() as s:
-        document = Document(slug="plan", title="Plan", wiki_title="Leadership plan",
-                            language="en")
+        document = Document(slug="plan", title="Plan", wiki_title="Leadership plan", language="en")
         s.add(document)
-        revision = create_revision(s, document, [
-            UnitDraft(UnitKind.HEADING, "Goals", level=2),
-            UnitDraft(UnitKind.PARAGRAPH, "Grow leaders in every community."),
-        ], label="Summary")
+        revision = create_revision(
+            s,
+            document,
+            [
+                UnitDraft(UnitKind.HEADING, "Goals", level=2),
+                UnitDraft(UnitKind.PARAGRAPH, "Grow leaders in every community."),
+            ],
+            label="Summary",
+        )
         mark_published(s, revision, when=now - timedelta(days=1))
-        consultation = service.open_consultation(s, "plan", languages=["ar"],
-                                                 opens_at=now - timedelta(hours=1))
+        consultation = service.open_consultation(
+            s, "plan", languages=["ar"], opens_at=now - timedelta(hours=1)
+        )
         return {"consultation": consultation.id, "keys": [u.key for u in revision.units]}
 
 
 def comment(doc, **changes):
-    body = {"document": "plan", "unit": doc["keys"][1], "text": "Which communities first?",
-            "user": "Alice", "page": "Leadership plan", "language": "en",
-            "document_revision": 1, "wiki_revid": 7,
-            "item_id": "w-6f1c1a0e-8a48-4c1f-9f0e-2b7d1c9a5e01"}
+    body = {
+        "document": "plan",
+        "unit": doc["keys"][1],
+        "text": "Which communities first?",
+        "user": "Alice",
+        "page": "Leadership plan",
+        "language": "en",
+        "document_revision": 1,
+        "wiki_revid": 7,
+        "item_id": "w-6f1c1a0e-8a48-4c1f-9f0e-2b7d1c9a5e01",
+    }
     body.update(changes)
     return body
 
@@ -81,25 +109,32 @@ def comment(doc, **changes):
 def test_a_signed_comment_is_stored_and_a_retry_is_answered_without_a_second_copy(wiki, db, doc):
     first = wiki.post("/api/v1/widget/comments", comment(doc))
     assert first.status_code == 201, first.get_json()
-    assert first.get_json()["comment"] == {"id": "w-6f1c1a0e-8a48-4c1f-9f0e-2b7d1c9a5e01",
-                                           "consultation": doc["consultation"],
-                                           "unit": doc["keys"][1], "created": True}
+    assert first.get_json()["comment"] == {
+        "id": "w-6f1c1a0e-8a48-4c1f-9f0e-2b7d1c9a5e01",
+        "consultation": doc["consultation"],
+        "unit": doc["keys"][1],
+        "created": True,
+    }
     again = wiki.post("/api/v1/widget/comments", comment(doc))
     assert again.status_code == 200 and again.get_json()["comment"]["created"] is False
     with db.session() as s:
         stored = s.scalars(select(Comment)).one()
         assert stored.source is CommentSource.WIDGET
-        assert [(a.unit_key, a.method) for a in stored.anchors] == \
-            [(doc["keys"][1], AnchorMethod.WIDGET)]
+        assert [(a.unit_key, a.method) for a in stored.anchors] == [
+            (doc["keys"][1], AnchorMethod.WIDGET)
+        ]
 
 
-@pytest.mark.parametrize("changes, status, code", [
-    ({"text": "x" * 5001}, 400, "too_long"),
-    ({"text": "a\x00b"}, 400, "control_characters"),
-    ({"unit": "nosuchkey"}, 422, "unknown_unit"),
-    ({"document": "nope"}, 404, "unknown_document"),
-    ({"user": 12}, 400, "bad_field"),
-])
+@pytest.mark.parametrize(
+    "changes, status, code",
+    [
+        ({"text": "x" * 5001}, 400, "too_long"),
+        ({"text": "a\x00b"}, 400, "control_characters"),
+        ({"unit": "nosuchkey"}, 422, "unknown_unit"),
+        ({"document": "nope"}, 404, "unknown_document"),
+        ({"user": 12}, 400, "bad_field"),
+    ],
+)
 def test_bad_comments_get_a_clear_refusal(wiki, db, doc, changes, status, code):
     response = wiki.post("/api/v1/widget/comments", comment(doc, **changes))
     assert response.status_code == status
@@ -132,17 +167,18 @@ def test_calls_not_signed_with_the_shared_secret_are_refused(wiki, db, doc, tamp
     elif tamper == "body":
         body = json.dumps(comment(doc, text="Altered on the way.")).encode()
     elif tamper == "stale":
-        headers = signed_headers(SECRET, "POST", path, (), body,
-                                 now=time.time() - MAX_SKEW_SECONDS - 5)
+        headers = signed_headers(
+            SECRET, "POST", path, (), body, now=time.time() - MAX_SKEW_SECONDS - 5
+        )
     elif tamper == "future":
-        headers = signed_headers(SECRET, "POST", path, (), body,
-                                 now=time.time() + MAX_SKEW_SECONDS + 5)
+        headers = signed_headers(
+            SECRET, "POST", path, (), body, now=time.time() + MAX_SKEW_SECONDS + 5
+        )
     elif tamper == "missing":
         headers = {}
     elif tamper == "path":
         headers = signed_headers(SECRET, "POST", "/api/v1/widget/page-saved", (), body)
-    response = wiki.client.post(path, data=body, content_type="application/json",
-                                headers=headers)
+    response = wiki.client.post(path, data=body, content_type="application/json", headers=headers)
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "bad_signature"
     with db.session() as s:
@@ -176,8 +212,9 @@ def test_status_gives_counts_and_mix_per_unit(wiki, db, doc):
     assert "Alice" not in response.get_data(as_text=True)
     # The query is signed too: the same signature for another document is refused.
     signed = signed_headers(SECRET, "GET", "/api/v1/widget/status", [("document", "plan")])
-    forged = wiki.client.get("/api/v1/widget/status", query_string={"document": "other"},
-                             headers=signed)
+    forged = wiki.client.get(
+        "/api/v1/widget/status", query_string={"document": "other"}, headers=signed
+    )
     assert forged.status_code == 401
     missing = wiki.get("/api/v1/widget/status", {"document": ""})
     assert missing.status_code == 400
@@ -186,15 +223,24 @@ def test_status_gives_counts_and_mix_per_unit(wiki, db, doc):
 
 
 def test_a_saved_talk_page_queues_one_harvest_per_watching_consultation_after_commit(
-        wiki, doc, monkeypatch):
+    wiki, doc, monkeypatch
+):
     from services.worker.tasks.harvest import harvest_consultation
 
     sent = []
-    monkeypatch.setattr(harvest_consultation, "apply_async",
-                        lambda args=(), kwargs=None, **_: sent.append(tuple(args)))
-    response = wiki.post("/api/v1/widget/page-saved",
-                         {"title": "Discussion:Leadership plan/ar",
-                          "canonical_title": "Talk:Leadership plan/ar", "revid": 12})
+    monkeypatch.setattr(
+        harvest_consultation,
+        "apply_async",
+        lambda args=(), kwargs=None, **_: sent.append(tuple(args)),
+    )
+    response = wiki.post(
+        "/api/v1/widget/page-saved",
+        {
+            "title": "Discussion:Leadership plan/ar",
+            "canonical_title": "Talk:Leadership plan/ar",
+            "revid": 12,
+        },
+    )
     assert response.status_code == 202
     assert response.get_json()["harvests"] == [doc["consultation"]]
     assert sent == [(doc["consultation"],)]
@@ -209,12 +255,24 @@ def test_the_query_is_canonical_whatever_the_order_and_encoding():
     stamp = str(int(time.time()))
     signature = sign(SECRET, "get", "/p", "a=1", stamp, b"")
     assert signature.startswith("v1=") and len(signature) == 67
-    assert verify(SECRET, method="GET", path="/p", params=[("a", "1")], body=b"",
-                  timestamp=stamp, signature=signature) is None
-    assert "not a number" in verify(SECRET, method="GET", path="/p", params=[], body=b"",
-                                    timestamp="soon", signature=signature)
-    assert TIMESTAMP_HEADER in verify(SECRET, method="GET", path="/p", params=[], body=b"",
-                                      timestamp=None, signature=None)
+    assert (
+        verify(
+            SECRET,
+            method="GET",
+            path="/p",
+            params=[("a", "1")],
+            body=b"",
+            timestamp=stamp,
+            signature=signature,
+        )
+        is None
+    )
+    assert "not a number" in verify(
+        SECRET, method="GET", path="/p", params=[], body=b"", timestamp="soon", signature=signature
+    )
+    assert TIMESTAMP_HEADER in verify(
+        SECRET, method="GET", path="/p", params=[], body=b"", timestamp=None, signature=None
+    )
     assert SIGNATURE_HEADER == "X-Convene-Signature"
 
 
@@ -223,8 +281,12 @@ def test_the_endpoints_are_in_the_openapi_document_with_their_real_answers(widge
     comments = spec["paths"]["/api/v1/widget/comments"]["post"]
     assert set(comments["responses"]) == {"200", "201", "400", "401", "404", "409", "422", "503"}
     assert comments["security"] == [{"wikiSignature": []}]
-    assert set(spec["paths"]["/api/v1/widget/page-saved"]["post"]["responses"]) == \
-        {"202", "400", "401", "503"}
+    assert set(spec["paths"]["/api/v1/widget/page-saved"]["post"]["responses"]) == {
+        "202",
+        "400",
+        "401",
+        "503",
+    }
     status = spec["paths"]["/api/v1/widget/status"]["get"]
     assert [p["name"] for p in status["parameters"]] == ["document"]
     assert spec["components"]["securitySchemes"]["wikiSignature"]["name"] == SIGNATURE_HEADER

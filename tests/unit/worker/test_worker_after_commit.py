@@ -32,10 +32,9 @@ def test_sent_after_commit_not_before(db):
 
 def test_rolled_back_transaction_sends_nothing(db):
     task = FakeTask("harvest")
-    with pytest.raises(KeyError):
-        with db.session() as session:
-            enqueue_after_commit(session, task, 1)
-            raise KeyError("no such consultation")
+    with pytest.raises(KeyError), db.session() as session:
+        enqueue_after_commit(session, task, 1)
+        raise KeyError("no such consultation")
     assert task.sent == []
 
 

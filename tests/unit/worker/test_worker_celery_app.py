@@ -18,8 +18,9 @@ from services.worker.tasks.health import CHECK_WIKI
 
 @pytest.fixture
 def celery(config):
-    return create_app(config=config.replace(redis_url="redis://127.0.0.1:6999/4")
-                      ).extensions["celery"]
+    return create_app(config=config.replace(redis_url="redis://127.0.0.1:6999/4")).extensions[
+        "celery"
+    ]
 
 
 def test_broker_and_results_go_to_the_configured_redis(celery):
@@ -52,16 +53,15 @@ def test_one_visibility_timeout_everywhere(config, timeout, sweep):
 
 
 def test_the_transport_really_uses_that_visibility_timeout(config):
-    celery = create_app(config=config.replace(visibility_timeout=77,
-                                              redis_url="redis://127.0.0.1:6999/0")
-                        ).extensions["celery"]
+    celery = create_app(
+        config=config.replace(visibility_timeout=77, redis_url="redis://127.0.0.1:6999/0")
+    ).extensions["celery"]
     from kombu.transport.redis import Channel
 
     with celery.connection_for_write() as conn:
         assert conn.transport_options["visibility_timeout"] == 77
         # The option names we set are the ones this kombu's Redis channel reads.
-        for name in ("visibility_timeout", "unacked_restore_interval",
-                     "unacked_restore_throttle"):
+        for name in ("visibility_timeout", "unacked_restore_interval", "unacked_restore_throttle"):
             assert name in Channel.from_transport_options
 
 
