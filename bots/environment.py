@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 
 
-def prepare_pywikibot(env: dict[str, str] | None = None) -> None:
+def prepare_pywikibot(env: MutableMapping[str, str] | None = None) -> None:
     """Set ``PYWIKIBOT_DIR`` from Convene's settings unless the operator already chose one."""
     env = os.environ if env is None else env
     if "pywikibot" in sys.modules or "PYWIKIBOT_DIR" in env:

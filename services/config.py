@@ -10,6 +10,7 @@ import dataclasses
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -95,7 +96,7 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
 
 
 def load_config(
-    env: dict[str, str] | None = None, instance_file: Path | None = None, **overrides: Any
+    env: Mapping[str, str] | None = None, instance_file: Path | None = None, **overrides: Any
 ) -> Config:
     """Build the configuration: defaults, instance file, environment, explicit overrides.
 

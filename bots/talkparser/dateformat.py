@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import product
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -190,6 +190,7 @@ class LocalZone:
         self.name = name
         # Display name in signatures (e.g. "CEST", "ت ع م") → abbreviation ("CEST", "UTC").
         self.names = names
+        self.tz: tzinfo
         try:
             self.tz = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

@@ -38,7 +38,7 @@ def items_from_api(
     items: list[ThreadItem] = []
     problems: list[str] = []
     # Depth-first, parents before replies: document order, as DiscussionTools built it.
-    stack: list[tuple[dict, str | None, ThreadItem | None]] = [
+    stack: list[tuple[Mapping, str | None, ThreadItem | None]] = [
         (t, None, None) for t in reversed(threads)
     ]
     while stack:

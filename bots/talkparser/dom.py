@@ -8,11 +8,13 @@ mostly do, and ``huge_tree`` lifts its limits on depth and size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from lxml import etree
 from lxml import html as lxml_html
+
+from bots.talkparser.dateformat import TimestampMatch
 
 START, END, TEXT = 0, 1, 2
 
@@ -184,7 +186,7 @@ class TokenStream:
         self.pos: dict = {}  # element → index of its START
         # In document order: heading starts and text tokens holding a timestamp.
         self.events: list[int] = []
-        self.timestamps: dict[int, object] = {}
+        self.timestamps: dict[int, TimestampMatch] = {}
         self.links: list[int] = []  # starts of <a> elements outside quotes and code
         self._build(root, find_timestamp)
 
@@ -341,7 +343,7 @@ class TokenStream:
             out.append(f"</{nodes[start].tag}>")
         return "".join(out)
 
-    def text(self, a: int, b: int, cut: list[tuple[int, int, int]] = ()) -> str:
+    def text(self, a: int, b: int, cut: Sequence[tuple[int, int, int]] = ()) -> str:
         """Plain text of tokens ``a``..``b``; each ``(first, last, offset)`` in ``cut`` leaves
         out tokens ``first``..``last`` except the text of ``last`` from ``offset`` on."""
         kinds, nodes, flags, match = self.kinds, self.nodes, self.flags, self.match

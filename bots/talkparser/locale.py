@@ -358,13 +358,16 @@ class WikiLocale:
 
 def _messages_dict(messages: Mapping[str, Any] | Iterable) -> dict[str, str]:
     """``{name: text}`` from either a plain mapping or the ``allmessages`` list (fv 1 or 2)."""
+    entries: Iterable[Any]
     if isinstance(messages, Mapping):
         if "query" in messages or "allmessages" in messages:
-            messages = messages.get("query", messages)["allmessages"]
+            entries = messages.get("query", messages)["allmessages"]
         else:
             return {k: v for k, v in messages.items() if isinstance(v, str)}
+    else:
+        entries = messages
     out: dict[str, str] = {}
-    for entry in messages:
+    for entry in entries:
         if entry.get("missing") is not None and entry.get("missing") is not False:
             continue
         text = entry.get("content", entry.get("*"))

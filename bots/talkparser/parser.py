@@ -367,13 +367,19 @@ def _build_threads(drafts: list[_Draft]) -> None:
         replies.append(item)
 
 
+def _when(comment: _Draft) -> datetime:
+    """A comment's time: every comment is made at a signature, so it has one."""
+    assert comment.when is not None, comment
+    return comment.when
+
+
 def _oldest_reply(item: _Draft) -> _Draft | None:
     """The oldest comment below ``item`` (the first one on ties), walking the reply tree."""
     oldest = None
     stack = list(reversed(item.replies))
     while stack:
         node = stack.pop()
-        if node.type is ItemType.COMMENT and (oldest is None or node.when < oldest.when):
+        if node.type is ItemType.COMMENT and (oldest is None or _when(node) < _when(oldest)):
             oldest = node
         stack.extend(reversed(node.replies))
     return oldest
@@ -386,20 +392,20 @@ def _compute_ids(drafts: list[_Draft]) -> None:
         if item.type is ItemType.HEADING:
             oldest = _oldest_reply(item)
             item.name = heading_name(
-                oldest.author if oldest else None, oldest.when if oldest else None
+                oldest.author if oldest else None, _when(oldest) if oldest else None
             )
             ident = "h-" if item.placeholder else "h-" + truncate_for_id(item.anchor)
         else:
             oldest = None
-            item.name = comment_name(item.author, item.when)
+            item.name = comment_name(item.author or "", _when(item))
             ident = item.name
         parent = item.parent
         if parent is not None and parent.type is ItemType.HEADING and not parent.placeholder:
             ident += "-" + truncate_for_id(parent.anchor)
         elif parent is not None and parent.type is ItemType.COMMENT:
-            ident += f"-{author_part(parent.author)}-{timestamp_string(parent.when)}"
+            ident += f"-{author_part(parent.author or '')}-{timestamp_string(_when(parent))}"
         if item.type is ItemType.HEADING and oldest is not None:
-            ident += "-" + timestamp_string(oldest.when)
+            ident += "-" + timestamp_string(_when(oldest))
         if ident in taken:
             item.warnings.append("Duplicate comment ID")
             number = 1

@@ -78,7 +78,7 @@ def over_time(session: Session, consultation_id: int) -> list[tuple[date, int]]:
         .where(*_live(consultation_id), Comment.posted_at.is_not(None))
         .group_by(day)
     ).all()
-    return fill_series({_as_date(d): n for d, n in rows if d is not None})
+    return fill_series({when: n for d, n in rows if (when := _as_date(d)) is not None})
 
 
 def fill_series(per_day: Mapping[date, int]) -> list[tuple[date, int]]:

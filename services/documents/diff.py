@@ -54,7 +54,7 @@ class RevisionDiff:
 
     @property
     def counts(self) -> dict[str, int]:
-        return summarize(self.ops)  # UnitOp has .status like UnitChange
+        return summarize(self.ops)
 
     @property
     def has_changes(self) -> bool:
@@ -153,6 +153,7 @@ def render_text(diff: RevisionDiff, *, show_unchanged: bool = False) -> str:
             " and moved" if op.moved and op.status is LineageStatus.CHANGED else ""
         )
         head = f"{_MARKS[op.status]} [{op.key}] {op.kind}, {label}: "
+        body: str | None
         if op.status is LineageStatus.CHANGED and op.old_text != op.new_text:
             body = inline_word_diff(op.words)
         else:

@@ -35,7 +35,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 SIMILARITY_THRESHOLD = 0.6
 ORDER_BONUS = 0.1
@@ -283,7 +283,12 @@ def lineage_between(old_revision: Any, new_revision: Any) -> list[UnitChange]:
     return compare(list(old_revision.units), list(new_revision.units))
 
 
-def summarize(changes: Iterable[UnitChange]) -> dict[str, int]:
+class _HasStatus(Protocol):
+    @property
+    def status(self) -> LineageStatus: ...
+
+
+def summarize(changes: Iterable[_HasStatus]) -> dict[str, int]:
     """How many units have each status, every status present (zero when none)."""
     counts = {status.value: 0 for status in LineageStatus}
     for change in changes:

@@ -102,7 +102,7 @@ def list_revisions(session: Session, document: Document) -> list[Revision]:
 
 
 def _normalized(drafts: list[UnitDraft]) -> list[UnitDraft]:
-    out = []
+    out: list[UnitDraft] = []
     for draft in drafts:
         text = normalize_text(draft.text)
         if not text:

@@ -169,9 +169,13 @@ def plain_text(text: str) -> str:
 # --- source lines --------------------------------------------------------------------------
 
 _HEADING_RE = re.compile(r"^(=+)(.*?)(=+)[ \t]*$")
-_LIST_PREFIX_RE = re.compile(r"^[*#:;]+")
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!]")
 _MAGIC_RE = re.compile(r"__[A-Z_]+__")
+
+
+def _list_prefix(line: str) -> str:
+    """The run of list marks (``*#:;``) a line starts with."""
+    return line[: len(line) - len(line.lstrip("*#:;"))]
 
 
 def check_inline(text: str, source: str, line: int) -> None:
@@ -243,7 +247,7 @@ def parse_units(text: str, *, source: str = "<text>", first_line: int = 1) -> li
             continue
         if line[0] in "*#:;":
             end_paragraph()
-            prefix = _LIST_PREFIX_RE.match(line).group(0)
+            prefix = _list_prefix(line)
             if any(c in ":;" for c in prefix):
                 raise SourceError(
                     source, lineno, "indented and definition lines (':' and ';') are not allowed"
