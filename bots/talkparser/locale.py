@@ -356,9 +356,9 @@ class WikiLocale:
         return self.user_from_title(title) if title else None
 
 
-def _messages_dict(messages: Mapping[str, Any] | Iterable) -> dict[str, str]:
+def _messages_dict(messages: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """``{name: text}`` from either a plain mapping or the ``allmessages`` list (fv 1 or 2)."""
-    entries: Iterable[Any]
+    entries: Iterable[Mapping[str, Any]]
     if isinstance(messages, Mapping):
         if "query" in messages or "allmessages" in messages:
             entries = messages.get("query", messages)["allmessages"]
